@@ -1,0 +1,71 @@
+"""The Store interface: shaped by the use cases, not by the tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from secmon.domain.accounts import Account, KeyHolder, Policy, StoredAccessKey, SubAccount
+from secmon.domain.events import IpsEvent, IpsPage, IpsQuery
+
+
+class Store(Protocol):
+    """Everything secmon keeps. Implementations: SqliteStore, PostgresStore."""
+
+    url: str
+
+    def migrate(self) -> list[int]:
+        """Apply pending schema migrations; return the versions applied."""
+        ...
+
+    def schema_version(self) -> int: ...
+
+    def ping(self) -> None:
+        """Raise if the database cannot answer."""
+        ...
+
+    def close(self) -> None: ...
+
+    # -- secrets sealing: which master key sealed this database's secrets
+    def meta_get(self, key: str) -> str | None: ...
+
+    def meta_set_if_absent(self, key: str, value: str) -> str:
+        """Store `value` unless the key exists; return what is stored."""
+        ...
+
+    # -- accounts, sub-accounts, keys
+    def create_account(self, name: str, now: int) -> Account: ...
+
+    def account_by_name(self, name: str) -> Account | None: ...
+
+    def list_accounts(self) -> list[Account]: ...
+
+    def create_subaccount(
+        self,
+        member_no: int,
+        name: str,
+        policies: frozenset[Policy],
+        server_groups: frozenset[str],
+        now: int,
+    ) -> SubAccount: ...
+
+    def subaccount_by_name(self, member_no: int, name: str) -> SubAccount | None: ...
+
+    def add_access_key(self, key: StoredAccessKey) -> None: ...
+
+    def key_holder(self, access_key: str) -> KeyHolder | None:
+        """The key (revoked or not) with its account and sub-account."""
+        ...
+
+    def revoke_access_key(self, access_key: str, now: int) -> bool:
+        """Mark the key revoked; False when it does not exist or was already revoked."""
+        ...
+
+    # -- IPS events
+    def add_ips_events(self, member_no: int, events: Iterable[IpsEvent]) -> int:
+        """Store the events (one transaction); return how many were stored."""
+        ...
+
+    def search_ips_events(self, member_no: int, query: IpsQuery) -> IpsPage:
+        """One page of the account's matching events and the exact count of all matches."""
+        ...

@@ -1,0 +1,142 @@
+"""The Store implementation both backends share; they supply sessions and migrations."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+
+from secmon.domain.accounts import Account, KeyHolder, Policy, StoredAccessKey, SubAccount
+from secmon.domain.errors import AlreadyExists
+from secmon.domain.events import IpsEvent, IpsPage, IpsQuery
+from secmon.store import accounts_sql, ips_sql
+from secmon.store.labels import LabelCache
+from secmon.store.migrations import MigrationRunner
+from secmon.store.session import Session
+
+
+class IntegrityError(Exception):
+    """Raised by sessions when a uniqueness constraint is violated."""
+
+
+class SqlStore(abc.ABC):
+    url: str
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._labels = LabelCache()
+
+    # -- what a backend provides
+    @abc.abstractmethod
+    def _read(self) -> AbstractContextManager[Session]: ...
+
+    @abc.abstractmethod
+    def _write(self) -> AbstractContextManager[Session]:
+        """A session inside one write transaction, committed on normal exit."""
+
+    @abc.abstractmethod
+    def _migrations(self) -> MigrationRunner: ...
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    # -- schema
+    def migrate(self) -> list[int]:
+        return self._migrations().upgrade()
+
+    def schema_version(self) -> int:
+        return self._migrations().current()
+
+    def ping(self) -> None:
+        with self._read() as s:
+            s.fetchone("SELECT 1")
+
+    def meta_get(self, key: str) -> str | None:
+        with self._read() as s:
+            row = s.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(row[0]) if row else None
+
+    def meta_set_if_absent(self, key: str, value: str) -> str:
+        with self._write() as s:
+            s.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", (key, value))
+            row = s.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+        assert row is not None
+        return str(row[0])
+
+    # -- accounts
+    def create_account(self, name: str, now: int) -> Account:
+        try:
+            with self._write() as s:
+                return accounts_sql.create_account(s, name, now)
+        except IntegrityError:
+            raise AlreadyExists("account", name) from None
+
+    def account_by_name(self, name: str) -> Account | None:
+        with self._read() as s:
+            return accounts_sql.account_by_name(s, name)
+
+    def list_accounts(self) -> list[Account]:
+        with self._read() as s:
+            return accounts_sql.list_accounts(s)
+
+    def create_subaccount(
+        self,
+        member_no: int,
+        name: str,
+        policies: frozenset[Policy],
+        server_groups: frozenset[str],
+        now: int,
+    ) -> SubAccount:
+        try:
+            with self._write() as s:
+                return accounts_sql.create_subaccount(s, member_no, name, policies, server_groups, now)
+        except IntegrityError:
+            raise AlreadyExists("sub-account", name) from None
+
+    def subaccount_by_name(self, member_no: int, name: str) -> SubAccount | None:
+        with self._read() as s:
+            return accounts_sql.subaccount_by_name(s, member_no, name)
+
+    def add_access_key(self, key: StoredAccessKey) -> None:
+        with self._write() as s:
+            accounts_sql.add_access_key(s, key)
+
+    def key_holder(self, access_key: str) -> KeyHolder | None:
+        with self._read() as s:
+            return accounts_sql.key_holder(s, access_key)
+
+    def revoke_access_key(self, access_key: str, now: int) -> bool:
+        with self._write() as s:
+            return accounts_sql.revoke_access_key(s, access_key, now)
+
+    # -- IPS events
+    def add_ips_events(self, member_no: int, events: Iterable[IpsEvent]) -> int:
+        batch = list(events)
+        if not batch:
+            return 0
+        wanted = ips_sql.wanted_labels(batch)
+        if any(self._labels.known_ids(kind, values) is None for kind, values in wanted.items()):
+            # Labels commit on their own: an unused label is harmless, and the cache
+            # must never hold an id whose insert was rolled back.
+            with self._write() as s:
+                self._labels.ensure(s, wanted)
+        rows = ips_sql.event_rows(member_no, batch, self._labels)
+        with self._write() as s:
+            s.executemany(ips_sql.INSERT_EVENT, rows)
+            ips_sql.add_counts(s, rows)
+        return len(rows)
+
+    def search_ips_events(self, member_no: int, query: IpsQuery) -> IpsPage:
+        with self._read() as s:
+            return ips_sql.search(s, self._labels, member_no, query)
+
+
+def iter_chunks(items: Iterable[IpsEvent], size: int) -> Iterator[list[IpsEvent]]:
+    chunk: list[IpsEvent] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
