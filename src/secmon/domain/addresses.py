@@ -46,5 +46,6 @@ def parse_address_filter(text: str) -> AddressRange:
     else:
         low = high = ipaddress.ip_address(text)
     low_key, high_key = ip_key(str(low)), ip_key(str(high))
-    assert low_key is not None and high_key is not None
+    assert low_key is not None
+    assert high_key is not None
     return AddressRange(low_key, high_key)

@@ -1,11 +1,11 @@
 """Domain errors. Each boundary (HTTP per product, CLI) maps them in one place.
 
-    SecmonError
-     ├── InvalidInput        a value the caller sent is wrong (names the field)
-     ├── NotFound            an object does not exist in the caller's account
-     ├── AlreadyExists       a name is taken
-     ├── AuthenticationFailed  credentials missing, unknown, revoked, stale or forged
-     └── PermissionDenied    authenticated, but the policies do not allow the action
+SecmonError
+ ├── InvalidInput        a value the caller sent is wrong (names the field)
+ ├── NotFound            an object does not exist in the caller's account
+ ├── AlreadyExists       a name is taken
+ ├── AuthenticationFailed  credentials missing, unknown, revoked, stale or forged
+ └── PermissionDenied    authenticated, but the policies do not allow the action
 """
 
 from __future__ import annotations

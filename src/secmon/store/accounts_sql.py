@@ -43,7 +43,9 @@ def account_by_name(s: Session, name: str) -> Account | None:
 
 
 def list_accounts(s: Session) -> list[Account]:
-    return [_account(r) for r in s.fetchall("SELECT member_no, name, created_at FROM accounts ORDER BY member_no")]
+    return [
+        _account(r) for r in s.fetchall("SELECT member_no, name, created_at FROM accounts ORDER BY member_no")
+    ]
 
 
 def create_subaccount(
@@ -65,16 +67,24 @@ def create_subaccount(
 
 def subaccount_by_name(s: Session, member_no: int, name: str) -> SubAccount | None:
     row = s.fetchone(
-        f"SELECT {_SUB_COLUMNS} FROM subaccounts WHERE member_no = ? AND name = ?", (member_no, name)
+        f"SELECT {_SUB_COLUMNS} FROM subaccounts WHERE member_no = ? AND name = ?",
+        (member_no, name),
     )
     return _subaccount(row) if row else None
 
 
 def add_access_key(s: Session, key: StoredAccessKey) -> None:
     s.execute(
-        "INSERT INTO access_keys (access_key, member_no, subaccount_id, secret_sealed, created_at, revoked_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (key.access_key, key.member_no, key.subaccount_id, key.secret_sealed, key.created_at, key.revoked_at),
+        "INSERT INTO access_keys (access_key, member_no, subaccount_id, secret_sealed, created_at, "
+        "revoked_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            key.access_key,
+            key.member_no,
+            key.subaccount_id,
+            key.secret_sealed,
+            key.created_at,
+            key.revoked_at,
+        ),
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from secmon.domain.accounts import Account, KeyHolder, Policy, StoredAccessKey, SubAccount
+from secmon.domain.errors import SecmonError
 from secmon.domain.events import IpsEvent, IpsPage, IpsQuery
 
 
@@ -69,3 +70,7 @@ class Store(Protocol):
     def search_ips_events(self, member_no: int, query: IpsQuery) -> IpsPage:
         """One page of the account's matching events and the exact count of all matches."""
         ...
+
+
+class StoreUnavailable(SecmonError):
+    """The database cannot be opened or reached (bad URL, server down, no permission)."""

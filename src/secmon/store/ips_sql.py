@@ -6,10 +6,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from secmon.domain.addresses import ip_key
 from secmon.domain.events import IpsEvent, IpsPage, IpsQuery, Order, Platform, StoredIpsEvent
 from secmon.store.labels import LabelCache, LabelKind
 from secmon.store.session import Row, Session
-from secmon.domain.addresses import ip_key
 
 HOUR_MS = 3_600_000
 
@@ -194,7 +194,9 @@ def search(session: Session, labels: LabelCache, member_no: int, query: IpsQuery
 def _count(
     session: Session, query: IpsQuery, scope: _Where, label_where: _Where, events_where: _Where
 ) -> int:
-    count_events = f"SELECT count(*) FROM ips_events WHERE {events_where.sql()} AND detected_at BETWEEN ? AND ?"
+    count_events = (
+        f"SELECT count(*) FROM ips_events WHERE {events_where.sql()} AND detected_at BETWEEN ? AND ?"
+    )
     first_full = -(-query.start // HOUR_MS) * HOUR_MS
     full_end = ((query.end + 1) // HOUR_MS) * HOUR_MS
     if query.has_address_filter or first_full >= full_end:
@@ -213,9 +215,15 @@ def _count(
         f"({count_events}), ({count_events})"
     )
     params = [
-        *rollup_where.params, first_full, full_end,
-        *events_where.params, query.start, first_full - 1,
-        *events_where.params, full_end, query.end,
+        *rollup_where.params,
+        first_full,
+        full_end,
+        *events_where.params,
+        query.start,
+        first_full - 1,
+        *events_where.params,
+        full_end,
+        query.end,
     ]
     row = session.fetchone(sql, params)
     assert row is not None

@@ -7,8 +7,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import psycopg
-from psycopg_pool import ConnectionPool
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool, PoolTimeout
 
+from secmon.store.base import StoreUnavailable
 from secmon.store.migrations import MigrationRunner
 from secmon.store.session import Params, Row
 from secmon.store.sql_store import IntegrityError, SqlStore
@@ -23,29 +25,36 @@ def _pg(sql: str) -> str:
     return sql.replace("?", "%s")
 
 
+def _redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    info = conninfo_to_dict(url)
+    info.pop("password", None)
+    return " ".join(f"{k}={v}" for k, v in info.items())
+
+
 class _PgSession:
     def __init__(self, conn: psycopg.Connection[tuple[object, ...]]) -> None:
         self._conn = conn
 
     def execute(self, sql: str, params: Params = ()) -> None:
         try:
-            self._conn.execute(_pg(sql), params)  # type: ignore[arg-type]
+            self._conn.execute(_pg(sql), params)
         except psycopg.errors.UniqueViolation as exc:
             raise IntegrityError(str(exc)) from exc
 
     def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        return self._conn.execute(_pg(sql), params).fetchall()  # type: ignore[arg-type]
+        return self._conn.execute(_pg(sql), params).fetchall()
 
     def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         try:
-            return self._conn.execute(_pg(sql), params).fetchone()  # type: ignore[arg-type]
+            return self._conn.execute(_pg(sql), params).fetchone()
         except psycopg.errors.UniqueViolation as exc:
             raise IntegrityError(str(exc)) from exc
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         with self._conn.cursor() as cur:
             try:
-                cur.executemany(_pg(sql), rows)  # type: ignore[arg-type]
+                cur.executemany(_pg(sql), rows)
             except psycopg.errors.UniqueViolation as exc:
                 raise IntegrityError(str(exc)) from exc
 
@@ -56,14 +65,18 @@ class PostgresStore(SqlStore):
         self._pool: ConnectionPool[psycopg.Connection[tuple[object, ...]]] = ConnectionPool(
             url, min_size=1, max_size=max_connections, open=True, kwargs={"autocommit": False}
         )
+        try:
+            self._pool.wait(timeout=10)
+        except PoolTimeout:
+            self._pool.close()
+            raise StoreUnavailable(f"cannot connect to PostgreSQL at {_redact(url)}") from None
 
     @contextmanager
     def _read(self) -> Iterator[_PgSession]:
-        with self._pool.connection() as conn:
-            # REPEATABLE READ: one snapshot for the count and its page.
-            with conn.transaction():
-                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                yield _PgSession(conn)
+        # REPEATABLE READ: one snapshot for the count and its page.
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield _PgSession(conn)
 
     @contextmanager
     def _write(self) -> Iterator[_PgSession]:

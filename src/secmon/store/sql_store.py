@@ -58,7 +58,10 @@ class SqlStore(abc.ABC):
 
     def meta_set_if_absent(self, key: str, value: str) -> str:
         with self._write() as s:
-            s.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", (key, value))
+            s.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                (key, value),
+            )
             row = s.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
         assert row is not None
         return str(row[0])

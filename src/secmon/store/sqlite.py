@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from secmon.domain.errors import InvalidInput
+from secmon.store.base import StoreUnavailable
 from secmon.store.migrations import MigrationRunner
 from secmon.store.session import Params, Row
 from secmon.store.sql_store import IntegrityError, SqlStore
@@ -59,7 +60,10 @@ class SqliteStore(SqlStore):
         self.path = sqlite_path(url)
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = self._connect()
+        try:
+            self._writer = self._connect()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot open SQLite database {self.path}: {exc}") from None
         self._writer_lock = threading.Lock()
         self._readers: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
         self._all_readers: list[sqlite3.Connection] = []

@@ -28,9 +28,7 @@ class Migration:
         parts = re.split(r";[ \t]*(?:\n|$)", self.sql)
         out = []
         for part in parts:
-            code = "\n".join(
-                line for line in part.splitlines() if not line.strip().startswith("--")
-            ).strip()
+            code = "\n".join(line for line in part.splitlines() if not line.strip().startswith("--")).strip()
             if code:
                 out.append(code)
         return out
@@ -76,9 +74,7 @@ class MigrationRunner:
                 if self._lock_statement:
                     s.execute(self._lock_statement)
                 self._ensure_table(s)
-                row = s.fetchone(
-                    "SELECT 1 FROM schema_migrations WHERE version = ?", (migration.version,)
-                )
+                row = s.fetchone("SELECT 1 FROM schema_migrations WHERE version = ?", (migration.version,))
                 if row:
                     continue
                 for statement in migration.statements():

@@ -1,0 +1,61 @@
+"""The app factory: everything the server needs is passed in; nothing happens at import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+import secmon
+from secmon.api import sm_routes
+from secmon.api.context import AppContext, RateLimited, context_of
+from secmon.api.gateway import (
+    EXCEPTION_HANDLERS,
+    GatewayMiddleware,
+    JsonResponse,
+    gateway_response,
+)
+from secmon.api.ratelimit import RateLimiter
+from secmon.api.settings import Settings
+from secmon.service.auth import Authenticator
+from secmon.service.ips import IpsService
+from secmon.service.secrets import SecretBox
+from secmon.store.base import Store
+from secmon.wire import ncp_gateway
+
+
+async def _on_rate_limited(request: Request, exc: Exception) -> JsonResponse:
+    return gateway_response(ncp_gateway.rate_limited())
+
+
+def create_app(settings: Settings, store: Store, box: SecretBox) -> FastAPI:
+    """Build the ASGI app over an open, migrated store."""
+    app = FastAPI(
+        title="secmon",
+        version=secmon.__version__,
+        description="Self-hosted security monitoring, wire-compatible with NAVER Cloud "
+        "Security Monitoring (getIPSList) and Webshell Behavior Detector APIs. Every "
+        "compatible operation is signed with API Gateway signature v2.",
+        exception_handlers={**EXCEPTION_HANDLERS, RateLimited: _on_rate_limited},
+        docs_url="/secmon/v1/docs",
+        redoc_url=None,
+    )
+    limiter = RateLimiter(settings.rate_limit, settings.rate_burst) if settings.rate_limit else None
+    app.state.ctx = AppContext(
+        store=store,
+        authenticator=Authenticator(store, box),
+        ips=IpsService(store),
+        limiter=limiter,
+    )
+    app.add_middleware(GatewayMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.include_router(sm_routes.router())
+
+    @app.get("/secmon/v1/health", tags=["secmon"], summary="Liveness and database check")
+    async def health(request: Request) -> dict[str, Any]:
+        store = context_of(request).store
+        await run_in_threadpool(store.ping)
+        return {"status": "ok", "version": secmon.__version__}
+
+    return app

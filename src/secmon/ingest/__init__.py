@@ -1,0 +1,1 @@
+"""Reading sensor output: sources (files, stdin, gzip) and one parser per format."""

@@ -1,0 +1,1 @@
+"""Use cases: what the HTTP API and the CLI both call."""

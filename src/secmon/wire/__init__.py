@@ -1,0 +1,1 @@
+"""Exact external formats. The cloud's names (eventNm, platForm...) live only here."""
