@@ -100,7 +100,9 @@ def make_tenant(store: Store, box: SecretBox) -> TenantFactory:
     service = AccountService(store, box)
 
     def make(
-        name: str, sub: str | None = None, policies: list[str] | None = None,
+        name: str,
+        sub: str | None = None,
+        policies: list[str] | None = None,
         server_groups: list[str] | None = None,
     ) -> Tenant:
         account = store.account_by_name(name) or service.create_account(name)
@@ -131,13 +133,18 @@ class SignedApi:
         self.http = httpx.Client(base_url=base_url, timeout=30)
 
     def post(
-        self, tenant: Tenant | None, path: str, body: Any = None, *, raw: bytes | None = None,
-        timestamp: int | None = None, headers: dict[str, str] | None = None,
+        self,
+        tenant: Tenant | None,
+        path: str,
+        body: Any = None,
+        *,
+        raw: bytes | None = None,
+        timestamp: int | None = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         sent = dict(headers or {})
         if tenant is not None:
-            sent = {**signing.headers(tenant.access_key, tenant.secret_key, "POST", path, timestamp),
-                    **sent}
+            sent = {**signing.headers(tenant.access_key, tenant.secret_key, "POST", path, timestamp), **sent}
         if raw is None and body is not None:
             import orjson
 

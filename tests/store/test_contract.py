@@ -130,7 +130,9 @@ def test_counts_span_many_hours_exactly(store: Store) -> None:
     store.add_ips_events(account.member_no, events)
     for start, end in [(0, 30 * HOUR), (HOUR - 1, 5 * HOUR), (HOUR, 2 * HOUR - 1), (12345, 29 * HOUR + 7)]:
         expected = sum(1 for e in events if start <= e.detected_at <= end)
-        assert store.search_ips_events(account.member_no, IpsQuery(Platform.VPC, start, end)).total == expected
+        assert (
+            store.search_ips_events(account.member_no, IpsQuery(Platform.VPC, start, end)).total == expected
+        )
         named = sum(1 for e in events if start <= e.detected_at <= end and e.event_name == "e1")
         query = IpsQuery(Platform.VPC, start, end, event_name_contains="E1")
         assert store.search_ips_events(account.member_no, query).total == named

@@ -17,7 +17,9 @@ def signature(secret: str, method: str, uri: str, timestamp: str, access_key: st
     return base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest()).decode()
 
 
-def headers(access_key: str, secret: str, method: str, uri: str, timestamp: int | None = None) -> dict[str, str]:
+def headers(
+    access_key: str, secret: str, method: str, uri: str, timestamp: int | None = None
+) -> dict[str, str]:
     ts = str(now_ms() if timestamp is None else timestamp)
     return {
         "x-ncp-apigw-timestamp": ts,

@@ -62,6 +62,13 @@ class _PgSession:
 class PostgresStore(SqlStore):
     def __init__(self, url: str, max_connections: int = 10) -> None:
         super().__init__(url)
+        try:
+            # Fail fast and clearly on a bad URL or a server that is down, rather than
+            # letting the pool retry in the background.
+            psycopg.connect(url, connect_timeout=10).close()
+        except psycopg.Error as exc:
+            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise StoreUnavailable(f"cannot connect to PostgreSQL ({_redact(url)}): {reason}") from None
         self._pool: ConnectionPool[psycopg.Connection[tuple[object, ...]]] = ConnectionPool(
             url, min_size=1, max_size=max_connections, open=True, kwargs={"autocommit": False}
         )
