@@ -81,3 +81,13 @@ def test_readme_curl_example_works(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+    # Structured access logs: one JSON line per request, never a secret or signature.
+    log = server.stderr.read().decode() if server.stderr else ""
+    secret = orjson.loads((tmp_path / "acme-key.json").read_bytes())["secretKey"]
+    access_lines = [orjson.loads(line) for line in log.splitlines() if line.startswith("{")]
+    request_line = next(e for e in access_lines if e.get("path") == "/vsecuritymonitoring/v1/getIPSList")
+    assert request_line["status"] == 200
+    assert request_line["method"] == "POST"
+    assert len(request_line["access_key"]) == 20
+    assert secret not in log
+    assert "signature" not in log.lower()
