@@ -1,0 +1,1 @@
+"""Webshell detection and exception-rule matching: pure functions over domain objects."""
