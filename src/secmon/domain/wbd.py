@@ -121,3 +121,63 @@ class ExceptionRule:
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class AgentStatus(StrEnum):
+    ENABLE = "enable"
+    DISABLE = "disable"
+    NOT_INSTALLED = "notInstalled"
+    ERROR = "error"
+    ACTIVATING = "activating"
+    DOWN = "down"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerGroup:
+    group_id: str
+    member_no: int
+    name: str
+    created_at: int
+    deleted_at: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    """A detection target: a server with the WBD agent (registered or auto-registered)."""
+
+    instance_no: str
+    member_no: int
+    server_name: str
+    host_name: str | None
+    ip_address: str | None
+    group: ServerGroup | None
+    agent_status: AgentStatus
+    memo: str | None
+    created_at: int
+
+    @property
+    def scope(self) -> ServerScope:
+        groups = (
+            frozenset({self.group.group_id}) if self.group and self.group.deleted_at is None else frozenset()
+        )
+        return ServerScope(self.instance_no, groups)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who changed something: the account itself or a sub-account, and the key used."""
+
+    name: str
+    access_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleChange:
+    """One entry of a rule's audit trail: the rule as it was before and after."""
+
+    rule_id: str
+    time: int
+    actor: Actor
+    action: str
+    before: ExceptionRule | None
+    after: ExceptionRule | None

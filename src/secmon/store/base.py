@@ -8,6 +8,7 @@ from typing import Protocol
 from secmon.domain.accounts import Account, KeyHolder, Policy, StoredAccessKey, SubAccount
 from secmon.domain.errors import SecmonError
 from secmon.domain.events import IpsEvent, IpsPage, IpsQuery
+from secmon.domain.wbd import ExceptionRule, RuleChange, Server, ServerGroup
 
 
 class Store(Protocol):
@@ -69,6 +70,40 @@ class Store(Protocol):
 
     def search_ips_events(self, member_no: int, query: IpsQuery) -> IpsPage:
         """One page of the account's matching events and the exact count of all matches."""
+        ...
+
+    # -- WBD detection targets
+    def register_server(self, server: Server, group_name: str | None) -> Server:
+        """Insert or update a server; a named live group is created when missing."""
+        ...
+
+    def update_server(self, server: Server) -> None: ...
+
+    def servers(self, member_no: int) -> list[Server]:
+        """Every server of the account, newest first."""
+        ...
+
+    def server(self, member_no: int, instance_no: str) -> Server | None: ...
+
+    def server_group(self, member_no: int, group_id: str) -> ServerGroup | None:
+        """The group (deleted or not) with this id in the account."""
+        ...
+
+    def delete_server_group(self, member_no: int, group_id: str, now: int) -> bool:
+        """Soft-delete a live group; its servers leave it. False when no such live group."""
+        ...
+
+    # -- WBD exception rules (live and deleted)
+    def exception_rules(self, member_no: int) -> list[ExceptionRule]: ...
+
+    def exception_rule(self, member_no: int, rule_id: str) -> ExceptionRule | None: ...
+
+    def create_exception_rule(self, draft: ExceptionRule, change: RuleChange) -> ExceptionRule: ...
+
+    def change_exception_rule(self, changed: ExceptionRule, change: RuleChange) -> ExceptionRule: ...
+
+    def exception_rule_history(self, member_no: int, rule_id: str) -> list[RuleChange]:
+        """The rule's audit trail, oldest first."""
         ...
 
 

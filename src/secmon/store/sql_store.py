@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
+from dataclasses import replace
 
 from secmon.domain.accounts import Account, KeyHolder, Policy, StoredAccessKey, SubAccount
 from secmon.domain.errors import AlreadyExists
 from secmon.domain.events import IpsEvent, IpsPage, IpsQuery
-from secmon.store import accounts_sql, ips_sql
+from secmon.domain.wbd import ExceptionRule, RuleChange, Server, ServerGroup
+from secmon.store import accounts_sql, ips_sql, wbd_sql
 from secmon.store.labels import LabelCache
 from secmon.store.migrations import MigrationRunner
 from secmon.store.session import Session
@@ -133,13 +135,69 @@ class SqlStore(abc.ABC):
         with self._read() as s:
             return ips_sql.search(s, self._labels, member_no, query)
 
+    # -- WBD detection targets
+    def register_server(self, server: Server, group_name: str | None) -> Server:
+        """Insert or update a server; a named group is created when it does not exist."""
+        with self._write() as s:
+            group = None
+            if group_name is not None:
+                group = wbd_sql.live_group_by_name(s, server.member_no, group_name) or wbd_sql.create_group(
+                    s, server.member_no, group_name, server.created_at
+                )
+            existing = wbd_sql.server(s, server.member_no, server.instance_no)
+            created_at = existing.created_at if existing else server.created_at
+            wbd_sql.save_server(s, replace(server, group=group, created_at=created_at))
+            stored = wbd_sql.server(s, server.member_no, server.instance_no)
+        assert stored is not None
+        return stored
 
-def iter_chunks(items: Iterable[IpsEvent], size: int) -> Iterator[list[IpsEvent]]:
-    chunk: list[IpsEvent] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    def update_server(self, server: Server) -> None:
+        with self._write() as s:
+            wbd_sql.save_server(s, server)
+
+    def servers(self, member_no: int) -> list[Server]:
+        with self._read() as s:
+            return wbd_sql.servers(s, member_no)
+
+    def server(self, member_no: int, instance_no: str) -> Server | None:
+        with self._read() as s:
+            return wbd_sql.server(s, member_no, instance_no)
+
+    def server_group(self, member_no: int, group_id: str) -> ServerGroup | None:
+        with self._read() as s:
+            return wbd_sql.group_by_id(s, member_no, group_id)
+
+    def delete_server_group(self, member_no: int, group_id: str, now: int) -> bool:
+        with self._write() as s:
+            return wbd_sql.delete_group(s, member_no, group_id, now)
+
+    # -- WBD exception rules
+    def exception_rules(self, member_no: int) -> list[ExceptionRule]:
+        with self._read() as s:
+            return wbd_sql.rules(s, member_no)
+
+    def exception_rule(self, member_no: int, rule_id: str) -> ExceptionRule | None:
+        with self._read() as s:
+            return wbd_sql.rule(s, member_no, rule_id)
+
+    def create_exception_rule(self, draft: ExceptionRule, change: RuleChange) -> ExceptionRule:
+        """Insert the rule (its id is assigned here) and its first audit entry, atomically."""
+        with self._write() as s:
+            rule_id = wbd_sql.insert_rule(s, draft)
+            created = wbd_sql.rule(s, draft.member_no, rule_id)
+            assert created is not None
+            wbd_sql.add_history(s, draft.member_no, replace(change, rule_id=rule_id, after=created))
+        return created
+
+    def change_exception_rule(self, changed: ExceptionRule, change: RuleChange) -> ExceptionRule:
+        """Replace the rule and record the change, atomically."""
+        with self._write() as s:
+            wbd_sql.update_rule(s, changed)
+            stored = wbd_sql.rule(s, changed.member_no, changed.rule_id)
+            assert stored is not None
+            wbd_sql.add_history(s, changed.member_no, replace(change, after=stored))
+        return stored
+
+    def exception_rule_history(self, member_no: int, rule_id: str) -> list[RuleChange]:
+        with self._read() as s:
+            return wbd_sql.history(s, member_no, rule_id)
