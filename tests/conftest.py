@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import psycopg
 import pytest
 
@@ -146,10 +147,31 @@ class SignedApi:
         if tenant is not None:
             sent = {**signing.headers(tenant.access_key, tenant.secret_key, "POST", path, timestamp), **sent}
         if raw is None and body is not None:
-            import orjson
-
             raw = orjson.dumps(body)
         return self.http.post(path, content=raw, headers=sent)
+
+    def request(
+        self,
+        method: str,
+        tenant: Tenant | None,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """Any method; `path` may carry a query string, which is signed with it."""
+        sent = signing.headers(tenant.access_key, tenant.secret_key, method, path) if tenant else {}
+        sent.update(headers or {})
+        content = None if body is None else orjson.dumps(body)
+        return self.http.request(method, path, content=content, headers=sent)
+
+    def wbd(
+        self, method: str, tenant: Tenant | None, path: str, body: Any = None, platform: str | None = "VPC"
+    ) -> Any:
+        """A WBD call with the platform header; returns the decoded envelope."""
+        headers = {"X-NCP-USE_PLATFORM_TYPE": platform} if platform else {}
+        response = self.request(method, tenant, path, body, headers)
+        assert response.status_code == 200, response.text
+        return response.json()
 
     def get(self, tenant: Tenant | None, path: str) -> httpx.Response:
         sent = signing.headers(tenant.access_key, tenant.secret_key, "GET", path) if tenant else {}

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 import secmon
-from secmon.api import sm_routes
+from secmon.api import sm_routes, wbd_routes
 from secmon.api.context import AppContext, RateLimited, context_of
 from secmon.api.gateway import (
     EXCEPTION_HANDLERS,
@@ -22,6 +22,8 @@ from secmon.api.settings import Settings
 from secmon.service.auth import Authenticator
 from secmon.service.ips import IpsService
 from secmon.service.secrets import SecretBox
+from secmon.service.wbd_rules import ExceptionRuleService
+from secmon.service.wbd_targets import DetectionTargetService
 from secmon.store.base import Store
 from secmon.wire import ncp_gateway
 
@@ -47,10 +49,13 @@ def create_app(settings: Settings, store: Store, box: SecretBox) -> FastAPI:
         store=store,
         authenticator=Authenticator(store, box),
         ips=IpsService(store),
+        rules=ExceptionRuleService(store),
+        targets=DetectionTargetService(store),
         limiter=limiter,
     )
     app.add_middleware(GatewayMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(sm_routes.router())
+    app.include_router(wbd_routes.router())
 
     @app.get("/secmon/v1/health", tags=["secmon"], summary="Liveness and database check")
     async def health(request: Request) -> dict[str, Any]:

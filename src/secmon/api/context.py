@@ -11,6 +11,8 @@ from secmon.domain.accounts import Principal
 from secmon.domain.errors import SecmonError
 from secmon.service.auth import Authenticator
 from secmon.service.ips import IpsService
+from secmon.service.wbd_rules import ExceptionRuleService
+from secmon.service.wbd_targets import DetectionTargetService
 from secmon.store.base import Store
 
 
@@ -23,6 +25,8 @@ class AppContext:
     store: Store
     authenticator: Authenticator
     ips: IpsService
+    rules: ExceptionRuleService
+    targets: DetectionTargetService
     limiter: RateLimiter | None = None
 
     def caller(self, method: str, uri: str, headers: dict[str, str]) -> Principal:
