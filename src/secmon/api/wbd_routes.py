@@ -16,8 +16,9 @@ from secmon.api.context import AppContext, context_of, signed_uri
 from secmon.api.gateway import JsonResponse
 from secmon.domain.accounts import Principal
 from secmon.domain.errors import InvalidInput, NotFound
-from secmon.domain.wbd_search import RuleQuery
+from secmon.domain.wbd_search import RuleQuery, ServerQuery
 from secmon.service.wbd_rules import RuleDraft, RuleEdit, RuleView
+from secmon.service.wbd_targets import NewServer
 from secmon.wire import ncp_wbd
 
 Handler = Callable[[AppContext, Principal, "Call"], Any]
@@ -54,7 +55,8 @@ def _endpoint(method: str, handler: Handler) -> Callable[[Request], Any]:
             if problem is not None:
                 return problem
             try:
-                return ncp_wbd.ok(handler(ctx, caller, call))
+                result = handler(ctx, caller, call)
+                return result if isinstance(result, ncp_wbd.Envelope) else ncp_wbd.ok(result)
             except InvalidInput as exc:
                 return ncp_wbd.failure(400, f"{exc.field}: {exc.reason}")
             except NotFound as exc:
@@ -134,6 +136,54 @@ def rule_history(ctx: AppContext, caller: Principal, call: Call) -> Any:
     return [ncp_wbd.history_item(c) for c in ctx.rules.history(caller, call.params["rule_id"])]
 
 
+def _servers_page(
+    ctx: AppContext, caller: Principal, paging_source: dict[str, Any], query: ServerQuery, searching: bool
+) -> dict[str, Any]:
+    index, size = ncp_wbd.paging(paging_source)
+    page = ctx.targets.search(caller, query, index, size, searching=searching)
+    return ncp_wbd.paged(page, index, size, [ncp_wbd.server_item(s) for s in page.items])
+
+
+def list_servers(ctx: AppContext, caller: Principal, call: Call) -> Any:
+    return _servers_page(ctx, caller, call.query, ServerQuery(), searching=False)
+
+
+def search_servers(ctx: AppContext, caller: Principal, call: Call) -> Any:
+    body = ncp_wbd.body_object(call.body())
+    return _servers_page(ctx, caller, body, ncp_wbd.parse_server_search(body), searching=True)
+
+
+def add_server(ctx: AppContext, caller: Principal, call: Call) -> Any:
+    reg = ncp_wbd.parse_server_registration(call.body())
+    new = NewServer(
+        instance_no=reg.instance_no,
+        server_name=reg.server_name,
+        host_name=reg.host_name,
+        ip_address=reg.ip_address,
+        group_name=reg.server_group_name,
+    )
+    return ncp_wbd.server_item(ctx.targets.add(caller, new))
+
+
+def delete_group(ctx: AppContext, caller: Principal, call: Call) -> Any:
+    ctx.targets.delete_group(caller, call.params["group_id"])
+    return None
+
+
+def server_memo(ctx: AppContext, caller: Principal, call: Call) -> Any:
+    ctx.targets.set_memo(caller, call.params["server_id"], ncp_wbd.parse_memo(call.body()))
+    # The cloud nests a whole success envelope in `result` here.
+    return ncp_wbd.ok(None)
+
+
+def agent(active: bool) -> Handler:
+    def handle(ctx: AppContext, caller: Principal, call: Call) -> Any:
+        ctx.targets.set_agent(caller, call.params["server_id"], active)
+        return ncp_wbd.ok_with_message("Successful")
+
+    return handle
+
+
 _ROUTES: list[tuple[str, str, Handler, str]] = [
     ("GET", "/api/v1/exception-rules", list_rules(False), "List exception rules"),
     ("POST", "/api/v1/exception-rules", search_rules(False), "Search exception rules"),
@@ -150,6 +200,21 @@ _ROUTES: list[tuple[str, str, Handler, str]] = [
         "Restore a deleted rule (extension)",
     ),
     ("GET", "/secmon/v1/wbd/exception-rules/{rule_id}/history", rule_history, "A rule's audit trail"),
+    # The cloud also restores and annotates deleted rules under its own paths.
+    ("POST", "/api/v1/deleted-exception-rules/{rule_id}/recover", restore_rule, "Recover a deleted rule"),
+    ("PATCH", "/api/v1/deleted-exception-rules/{rule_id}/memo", rule_memo, "Set a deleted rule's memo"),
+    ("GET", "/api/v1/servers", list_servers, "List detection targets"),
+    ("POST", "/api/v1/servers", search_servers, "Search detection targets"),
+    ("PATCH", "/api/v1/servers/{server_id}/memo", server_memo, "Set a detection target's memo"),
+    ("PATCH", "/api/v1/servers/{server_id}/agent/activate", agent(True), "Activate the agent"),
+    ("PATCH", "/api/v1/servers/{server_id}/agent/deactivate", agent(False), "Deactivate the agent"),
+    ("POST", "/secmon/v1/wbd/servers", add_server, "Register a detection target (extension)"),
+    (
+        "DELETE",
+        "/secmon/v1/wbd/server-groups/{group_id}",
+        delete_group,
+        "Delete a server group (extension)",
+    ),
 ]
 
 _HEADERS_DOC: list[dict[str, Any]] = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 import secmon
-from secmon.cli import admin, ingest, serve
+from secmon.cli import admin, ingest, serve, wbd
 
 
 @click.group(
@@ -31,6 +31,7 @@ cli.add_command(admin.account)
 cli.add_command(admin.subaccount)
 cli.add_command(admin.key)
 cli.add_command(ingest.ingest)
+cli.add_command(wbd.wbd)
 
 
 def main() -> None:

@@ -15,14 +15,16 @@ from secmon.domain.errors import InvalidInput
 from secmon.domain.paging import Page
 from secmon.domain.wbd import (
     MATCH_FIELDS,
+    AgentStatus,
     Condition,
     ExceptionRule,
     FieldCondition,
     RuleChange,
     RuleConditions,
+    Server,
     TargetType,
 )
-from secmon.domain.wbd_search import RuleQuery
+from secmon.domain.wbd_search import RuleQuery, ServerQuery
 from secmon.wire.validation import first_problem, reject_bool
 
 PLATFORM_HEADER = "X-NCP-USE_PLATFORM_TYPE"
@@ -50,6 +52,14 @@ OptionalWireInt = Annotated[int | None, BeforeValidator(reject_bool)]
 
 def ok(result: Any) -> dict[str, Any]:
     return {"success": True, "code": 0, "message": "success", "result": result}
+
+
+class Envelope(dict[str, Any]):
+    """A whole envelope a handler returns as is (the cloud varies `message` on a few calls)."""
+
+
+def ok_with_message(message: str, result: Any = None) -> Envelope:
+    return Envelope(success=True, code=0, message=message, result=result)
 
 
 def failure(code: int, message: str) -> dict[str, Any]:
@@ -318,3 +328,83 @@ def parse_memo(raw: Any) -> str | None:
     if content is not None and not isinstance(content, str):
         raise InvalidInput("content", "must be a string or null")
     return content or None
+
+
+# -- detection targets (servers)
+
+
+def server_item(server: Server) -> dict[str, Any]:
+    """A detection target. Cloud fields secmon does not track are null (or empty)."""
+    group = server.group if server.group and server.group.deleted_at is None else None
+    return {
+        "instanceNo": server.instance_no,
+        "serverName": server.server_name,
+        "hostName": server.host_name,
+        "serverImageName": None,
+        "serverStatus": None,
+        "serverType": None,
+        "serverEnvType": None,
+        "ipAddress": server.ip_address,
+        "agentStatus": server.agent_status.value,
+        "serverGroupId": group.group_id if group else None,
+        "serverGroupName": group.name if group else None,
+        "platform": "VPC",
+        "wasConfigList": [],
+        "registeredTime": server.created_at,
+        "memo": server.memo,
+        "memberNo": server.member_no,
+    }
+
+
+class ServerSearchRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    server_name: str | None = Field(None, alias="serverName")
+    server_group_name: str | None = Field(None, alias="serverGroupName")
+    ip_address: str | None = Field(None, alias="ipAddress")
+    memo: str | None = Field(None, alias="memo")
+    agent_status: list[str] | str | None = Field(None, alias="agentStatus")
+
+
+def parse_server_search(raw: Any) -> ServerQuery:
+    body = body_object(raw)
+    try:
+        req = ServerSearchRequest.model_validate(body)
+    except ValidationError as exc:
+        raise first_problem(exc) from None
+    statuses = [req.agent_status] if isinstance(req.agent_status, str) else req.agent_status or []
+    parsed = set()
+    for status in statuses:
+        try:
+            parsed.add(AgentStatus(status))
+        except ValueError:
+            allowed = " | ".join(s.value for s in AgentStatus)
+            raise InvalidInput("agentStatus", f"must be among {allowed}, got {status!r}") from None
+    return ServerQuery(
+        server_name=_blank(req.server_name),
+        server_group_name=_blank(req.server_group_name),
+        ip_address=_blank(req.ip_address),
+        memo=_blank(req.memo),
+        agent_status=frozenset(parsed),
+    )
+
+
+class ServerRegistration(BaseModel):
+    """Body of POST /secmon/v1/wbd/servers."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    instance_no: Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v)] = Field(
+        alias="instanceNo"
+    )
+    server_name: str = Field(alias="serverName")
+    host_name: str | None = Field(None, alias="hostName")
+    ip_address: str | None = Field(None, alias="ipAddress")
+    server_group_name: str | None = Field(None, alias="serverGroupName")
+
+
+def parse_server_registration(raw: Any) -> ServerRegistration:
+    try:
+        return ServerRegistration.model_validate(body_object(raw))
+    except ValidationError as exc:
+        raise first_problem(exc) from None

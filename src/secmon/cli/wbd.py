@@ -1,0 +1,68 @@
+"""`secmon wbd ...`: Webshell Behavior Detector administration."""
+
+from __future__ import annotations
+
+import click
+
+from secmon.cli.common import db_option, emit_json, handle_errors, json_option, migrated_store
+from secmon.service.accounts import AccountService
+from secmon.service.wbd_targets import DetectionTargetService, NewServer
+from secmon.wire.ncp_wbd import server_item
+
+
+@click.group()
+def wbd() -> None:
+    """Webshell Behavior Detector: detection targets (servers)."""
+
+
+@wbd.group()
+def server() -> None:
+    """Detection targets: the servers whose process events are watched."""
+
+
+@server.command("add")
+@click.option("--account", "account_name", required=True, help="Account the server belongs to.")
+@click.option("--instance-no", required=True, help="Server instance number (the rule target id).")
+@click.option("--name", "server_name", required=True, help="Server name.")
+@click.option("--host-name", default=None, help="Host name as the agent reports it.")
+@click.option("--ip", "ip_address", default=None, help="Private IP address.")
+@click.option("--group", "group_name", default=None, help="Server group (created when new).")
+@db_option
+@json_option
+@handle_errors
+def server_add(
+    account_name: str,
+    instance_no: str,
+    server_name: str,
+    host_name: str | None,
+    ip_address: str | None,
+    group_name: str | None,
+    db_url: str,
+    as_json: bool,
+) -> None:
+    """Register (or update) a server as a detection target.
+
+    \b
+    Example:
+      secmon wbd server add --account acme --instance-no 25000097 --name web-1 \\
+          --host-name web-1.internal --ip 10.0.1.5 --group web
+    """
+    with migrated_store(db_url) as store:
+        member_no = AccountService(store).account(account_name).member_no
+        registered = DetectionTargetService(store).register(
+            member_no,
+            NewServer(
+                instance_no=instance_no,
+                server_name=server_name,
+                host_name=host_name,
+                ip_address=ip_address,
+                group_name=group_name,
+            ),
+        )
+    if as_json:
+        emit_json(server_item(registered))
+    else:
+        group = (
+            f" in group {registered.group.name!r} ({registered.group.group_id})" if registered.group else ""
+        )
+        click.echo(f"server {registered.instance_no} ({registered.server_name}) registered{group}")
