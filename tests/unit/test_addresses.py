@@ -52,6 +52,8 @@ def test_cidr_range_contains_exactly_the_block(
     rng = parse_address_filter(str(net))
     key = ip_key(str(probe))
     assert key is not None
+    if probe.version == 6 and probe.ipv4_mapped is not None:
+        probe = probe.ipv4_mapped  # ::ffff:a.b.c.d is the IPv4 address a.b.c.d
     if probe.version == net.version:
         inside = probe in net
     else:

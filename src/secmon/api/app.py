@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 import secmon
-from secmon.api import sm_routes, wbd_routes
+from secmon.api import sm_routes, wbd_detection_routes, wbd_routes
 from secmon.api.context import AppContext, RateLimited, context_of
 from secmon.api.gateway import (
     EXCEPTION_HANDLERS,
@@ -22,6 +22,7 @@ from secmon.api.settings import Settings
 from secmon.service.auth import Authenticator
 from secmon.service.ips import IpsService
 from secmon.service.secrets import SecretBox
+from secmon.service.wbd_detections import DetectionService
 from secmon.service.wbd_rules import ExceptionRuleService
 from secmon.service.wbd_targets import DetectionTargetService
 from secmon.store.base import Store
@@ -43,19 +44,24 @@ def create_app(settings: Settings, store: Store, box: SecretBox) -> FastAPI:
         exception_handlers={**EXCEPTION_HANDLERS, RateLimited: _on_rate_limited},
         docs_url="/secmon/v1/docs",
         redoc_url=None,
+        # The gateway knows paths exactly: `/getIPSList/` is an unknown path (404, errorCode
+        # 300), not a redirect the client would have to sign again.
+        redirect_slashes=False,
     )
     limiter = RateLimiter(settings.rate_limit, settings.rate_burst) if settings.rate_limit else None
+    rules = ExceptionRuleService(store)
     app.state.ctx = AppContext(
         store=store,
         authenticator=Authenticator(store, box),
         ips=IpsService(store),
-        rules=ExceptionRuleService(store),
+        rules=rules,
         targets=DetectionTargetService(store),
+        detections=DetectionService(store, rules),
         limiter=limiter,
     )
     app.add_middleware(GatewayMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(sm_routes.router())
-    app.include_router(wbd_routes.router())
+    app.include_router(wbd_routes.router(wbd_detection_routes.ROUTES))
 
     @app.get("/secmon/v1/health", tags=["secmon"], summary="Liveness and database check")
     async def health(request: Request) -> dict[str, Any]:

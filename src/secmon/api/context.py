@@ -11,6 +11,7 @@ from secmon.domain.accounts import Principal
 from secmon.domain.errors import SecmonError
 from secmon.service.auth import Authenticator
 from secmon.service.ips import IpsService
+from secmon.service.wbd_detections import DetectionService
 from secmon.service.wbd_rules import ExceptionRuleService
 from secmon.service.wbd_targets import DetectionTargetService
 from secmon.store.base import Store
@@ -27,6 +28,7 @@ class AppContext:
     ips: IpsService
     rules: ExceptionRuleService
     targets: DetectionTargetService
+    detections: DetectionService
     limiter: RateLimiter | None = None
 
     def caller(self, method: str, uri: str, headers: dict[str, str]) -> Principal:

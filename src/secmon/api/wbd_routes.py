@@ -32,13 +32,19 @@ class Call:
         self.query = query
         self._raw = raw_body
 
+    @property
+    def raw(self) -> bytes:
+        return self._raw
+
     def body(self) -> Any:
         if not self._raw.strip():
             return None
         try:
-            return orjson.loads(self._raw)
+            body = orjson.loads(self._raw)
         except orjson.JSONDecodeError:
             raise InvalidInput("body", "is not valid JSON") from None
+        ncp_wbd.reject_nul(body)
+        return body
 
 
 def _endpoint(method: str, handler: Handler) -> Callable[[Request], Any]:
@@ -100,8 +106,14 @@ def search_rules(deleted: bool) -> Handler:
     return handle
 
 
-def rule_memo(ctx: AppContext, caller: Principal, call: Call) -> Any:
-    return _rule(ctx.rules.set_memo(caller, call.params["rule_id"], ncp_wbd.parse_memo(call.body())))
+def rule_memo(deleted: bool) -> Handler:
+    def handle(ctx: AppContext, caller: Principal, call: Call) -> Any:
+        memo = ncp_wbd.parse_memo(call.body())
+        ctx.rules.set_memo(caller, call.params["rule_id"], memo, deleted=deleted)
+        # The cloud answers its memo updates with `result: null`.
+        return None
+
+    return handle
 
 
 def delete_rule(ctx: AppContext, caller: Principal, call: Call) -> Any:
@@ -130,6 +142,12 @@ def edit_rule(ctx: AppContext, caller: Principal, call: Call) -> Any:
 
 def restore_rule(ctx: AppContext, caller: Principal, call: Call) -> Any:
     return _rule(ctx.rules.restore(caller, call.params["rule_id"]))
+
+
+def recover_rule(ctx: AppContext, caller: Principal, call: Call) -> Any:
+    # The cloud's RecoverDeletedExceptionRule answers `result: null` (secmon's restore, the item).
+    ctx.rules.restore(caller, call.params["rule_id"])
+    return None
 
 
 def rule_history(ctx: AppContext, caller: Principal, call: Call) -> Any:
@@ -187,7 +205,7 @@ def agent(active: bool) -> Handler:
 _ROUTES: list[tuple[str, str, Handler, str]] = [
     ("GET", "/api/v1/exception-rules", list_rules(False), "List exception rules"),
     ("POST", "/api/v1/exception-rules", search_rules(False), "Search exception rules"),
-    ("PATCH", "/api/v1/exception-rules/{rule_id}/memo", rule_memo, "Set a rule's memo"),
+    ("PATCH", "/api/v1/exception-rules/{rule_id}/memo", rule_memo(False), "Set a rule's memo"),
     ("DELETE", "/api/v1/exception-rules/{rule_id}", delete_rule, "Delete a rule (soft)"),
     ("GET", "/api/v1/deleted-exception-rules", list_rules(True), "List deleted exception rules"),
     ("POST", "/api/v1/deleted-exception-rules", search_rules(True), "Search deleted exception rules"),
@@ -201,8 +219,8 @@ _ROUTES: list[tuple[str, str, Handler, str]] = [
     ),
     ("GET", "/secmon/v1/wbd/exception-rules/{rule_id}/history", rule_history, "A rule's audit trail"),
     # The cloud also restores and annotates deleted rules under its own paths.
-    ("POST", "/api/v1/deleted-exception-rules/{rule_id}/recover", restore_rule, "Recover a deleted rule"),
-    ("PATCH", "/api/v1/deleted-exception-rules/{rule_id}/memo", rule_memo, "Set a deleted rule's memo"),
+    ("POST", "/api/v1/deleted-exception-rules/{rule_id}/recover", recover_rule, "Recover a deleted rule"),
+    ("PATCH", "/api/v1/deleted-exception-rules/{rule_id}/memo", rule_memo(True), "Set a deleted rule's memo"),
     ("GET", "/api/v1/servers", list_servers, "List detection targets"),
     ("POST", "/api/v1/servers", search_servers, "Search detection targets"),
     ("PATCH", "/api/v1/servers/{server_id}/memo", server_memo, "Set a detection target's memo"),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from secmon.domain.accounts import Action, Principal, Product, Verb
 from secmon.domain.errors import InvalidInput, NotFound, PermissionDenied
 from secmon.domain.paging import Page, page_of
+from secmon.domain.process import ProcessEvent
 from secmon.domain.wbd import (
     MATCH_FIELDS,
     Actor,
@@ -150,9 +151,15 @@ class ExceptionRuleService:
         page = page_of(found, page_index, page_size)
         return Page(items=self._views(caller, page.items), total=page.total)
 
+    def _stored(self, caller: Principal, rule_id: str) -> ExceptionRule | None:
+        # No id holds U+0000 (and PostgreSQL text cannot even be asked for one).
+        if "\x00" in rule_id:
+            return None
+        return self._store.exception_rule(caller.member_no, rule_id)
+
     def history(self, caller: Principal, rule_id: str) -> list[RuleChange]:
         authorize(caller, VIEW_HISTORY)
-        if self._store.exception_rule(caller.member_no, rule_id) is None:
+        if self._stored(caller, rule_id) is None:
             raise NotFound("exception rule", rule_id)
         return self._store.exception_rule_history(caller.member_no, rule_id)
 
@@ -193,7 +200,7 @@ class ExceptionRuleService:
         return self._views(caller, [rule])[0]
 
     def _live(self, caller: Principal, rule_id: str) -> ExceptionRule:
-        rule = self._store.exception_rule(caller.member_no, rule_id)
+        rule = self._stored(caller, rule_id)
         if rule is None or rule.is_deleted:
             raise NotFound("exception rule", rule_id)
         return rule
@@ -231,6 +238,9 @@ class ExceptionRuleService:
             current: FieldCondition = getattr(before.conditions, name)
             kind = edit.kinds.get(name, current.condition)
             value = edit.values.get(name, current.value)
+            if name in edit.values and name not in edit.kinds and value is not None and not current.used:
+                # A value for an unused field, without a condition, means EQUAL (as on create).
+                kind = Condition.EQUAL
             merged[name] = FieldCondition(value, kind)
         after = replace(
             before,
@@ -245,8 +255,9 @@ class ExceptionRuleService:
         self._check_change(caller, CHANGE_RULE, after)
         return self._commit(caller, before, after, "edit", now)
 
-    def set_memo(self, caller: Principal, rule_id: str, memo: str | None) -> RuleView:
-        before = self._live(caller, rule_id)
+    def set_memo(self, caller: Principal, rule_id: str, memo: str | None, deleted: bool = False) -> RuleView:
+        """The memo of a live rule, or (`deleted`) of a deleted one: each list has its own path."""
+        before = self._deleted(caller, rule_id) if deleted else self._live(caller, rule_id)
         self._check_change(caller, UPDATE_MEMO, before)
         now = self._clock()
         return self._commit(caller, before, replace(before, memo=memo, updated_at=now), "memo", now)
@@ -257,10 +268,14 @@ class ExceptionRuleService:
         now = self._clock()
         return self._commit(caller, before, replace(before, deleted_at=now, updated_at=now), "delete", now)
 
-    def restore(self, caller: Principal, rule_id: str) -> RuleView:
-        before = self._store.exception_rule(caller.member_no, rule_id)
-        if before is None or not before.is_deleted:
+    def _deleted(self, caller: Principal, rule_id: str) -> ExceptionRule:
+        rule = self._stored(caller, rule_id)
+        if rule is None or not rule.is_deleted:
             raise NotFound("deleted exception rule", rule_id)
+        return rule
+
+    def restore(self, caller: Principal, rule_id: str) -> RuleView:
+        before = self._deleted(caller, rule_id)
         self._check_change(caller, RESTORE_RULE, before)
         now = self._clock()
         after = replace(before, deleted_at=None, updated_at=now)
@@ -271,3 +286,42 @@ class ExceptionRuleService:
     ) -> RuleView:
         change = RuleChange(before.rule_id, now, _actor(caller), action, before, None)
         return self._view(caller, self._store.change_exception_rule(after, change))
+
+    # -- used by detection
+
+    def candidate(self, caller: Principal, draft: RuleDraft) -> ExceptionRule:
+        """A validated rule that is not saved (for previews)."""
+        now = self._clock()
+        target, target_name = self._resolve_target(caller.member_no, draft.target_type, draft.target)
+        return ExceptionRule(
+            rule_id="preview",
+            member_no=caller.member_no,
+            name=_clean_name(draft.name),
+            target=target,
+            target_name=target_name,
+            conditions=checked_conditions(draft.conditions, WIRE_FIELD_NAMES),
+            memo=draft.memo,
+            disabled=False,
+            created_at=now,
+            updated_at=now,
+        )
+
+    def rule_from_event(self, caller: Principal, event: ProcessEvent, memo: str) -> ExceptionRule:
+        """A rule excepting this behaviour on this server: the same process name and
+        arguments under the same parent process name (what makes repeats repeats)."""
+
+        def exact(value: str | None) -> FieldCondition:
+            return FieldCondition(value, Condition.EQUAL) if value else FieldCondition()
+
+        draft = RuleDraft(
+            name=f"{event.process_name} under {event.process_name_of_parent or '?'}"[:200],
+            target_type=TargetType.SERVER,
+            target=event.instance_no,
+            conditions=RuleConditions(
+                process_name=exact(event.process_name),
+                process_arg=exact(event.process_arg),
+                process_name_of_parent=exact(event.process_name_of_parent),
+            ),
+            memo=memo,
+        )
+        return self.create(caller, draft).rule

@@ -74,7 +74,8 @@ class DetectionTargetService:
         return page_of(found, page_index, page_size)
 
     def _server(self, caller: Principal, instance_no: str) -> Server:
-        server = self._store.server(caller.member_no, instance_no)
+        # No id holds U+0000 (and PostgreSQL text cannot even be asked for one).
+        server = None if "\x00" in instance_no else self._store.server(caller.member_no, instance_no)
         if server is None:
             raise NotFound("server", instance_no)
         return server
@@ -94,5 +95,6 @@ class DetectionTargetService:
 
     def delete_group(self, caller: Principal, group_id: str) -> None:
         authorize(caller, DELETE_GROUP)
-        if not self._store.delete_server_group(caller.member_no, group_id, self._clock()):
+        known = "\x00" not in group_id  # (PostgreSQL text cannot even be asked for U+0000)
+        if not known or not self._store.delete_server_group(caller.member_no, group_id, self._clock()):
             raise NotFound("server group", group_id)

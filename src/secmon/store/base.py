@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from secmon.domain.accounts import Account, KeyHolder, Policy, StoredAccessKey, SubAccount
+from secmon.domain.detections import Detection, DetectionQuery, NewDetection
 from secmon.domain.errors import SecmonError
 from secmon.domain.events import IpsEvent, IpsPage, IpsQuery
+from secmon.domain.paging import Page
 from secmon.domain.wbd import ExceptionRule, RuleChange, Server, ServerGroup
 
 
@@ -105,6 +107,38 @@ class Store(Protocol):
     def exception_rule_history(self, member_no: int, rule_id: str) -> list[RuleChange]:
         """The rule's audit trail, oldest first."""
         ...
+
+    def exception_rules_version(self, member_no: int) -> int:
+        """Grows with every change to the account's exception rules (cache invalidation)."""
+        ...
+
+    # -- WBD detections
+    def record_detections(
+        self, detections: list[NewDetection], window_ms: int
+    ) -> list[tuple[Detection, bool]]:
+        """Store each detection, or count it on a live repeat within `window_ms` (one
+        transaction); return each stored detection and whether it is new."""
+        ...
+
+    def search_detections(
+        self, member_no: int, query: DetectionQuery, excepted: bool, page_index: int, page_size: int
+    ) -> Page[Detection]:
+        """Newest first; deleted detections are never returned."""
+        ...
+
+    def detection(self, member_no: int, ident: str) -> Detection | None:
+        """A live detection by detection id or exception id."""
+        ...
+
+    def save_detection(self, detection: Detection) -> None: ...
+
+    def detections_since(self, member_no: int, start: int) -> list[Detection]:
+        """Live, non-excepted detections detected at or after `start`, newest first."""
+        ...
+
+    def detection_rule_settings(self, member_no: int) -> dict[str, bool]: ...
+
+    def set_detection_rule_enabled(self, member_no: int, rule_id: str, enabled: bool) -> None: ...
 
 
 class StoreUnavailable(SecmonError):

@@ -8,10 +8,12 @@ from contextlib import AbstractContextManager
 from dataclasses import replace
 
 from secmon.domain.accounts import Account, KeyHolder, Policy, StoredAccessKey, SubAccount
+from secmon.domain.detections import Detection, DetectionQuery, NewDetection
 from secmon.domain.errors import AlreadyExists
 from secmon.domain.events import IpsEvent, IpsPage, IpsQuery
+from secmon.domain.paging import Page
 from secmon.domain.wbd import ExceptionRule, RuleChange, Server, ServerGroup
-from secmon.store import accounts_sql, ips_sql, wbd_sql
+from secmon.store import accounts_sql, ips_sql, wbd_detections_sql, wbd_sql
 from secmon.store.labels import LabelCache
 from secmon.store.migrations import MigrationRunner
 from secmon.store.session import Session
@@ -201,3 +203,43 @@ class SqlStore(abc.ABC):
     def exception_rule_history(self, member_no: int, rule_id: str) -> list[RuleChange]:
         with self._read() as s:
             return wbd_sql.history(s, member_no, rule_id)
+
+    def exception_rules_version(self, member_no: int) -> int:
+        with self._read() as s:
+            return wbd_detections_sql.rules_version(s, member_no)
+
+    # -- WBD detections
+    def record_detections(
+        self, detections: list[NewDetection], window_ms: int
+    ) -> list[tuple[Detection, bool]]:
+        with self._write() as s:
+            return [wbd_detections_sql.record(s, d, window_ms) for d in detections]
+
+    def search_detections(
+        self, member_no: int, query: DetectionQuery, excepted: bool, page_index: int, page_size: int
+    ) -> Page[Detection]:
+        with self._read() as s:
+            total, items = wbd_detections_sql.search(
+                s, member_no, query, excepted, page_index * page_size, page_size
+            )
+        return Page(items=items, total=total)
+
+    def detection(self, member_no: int, ident: str) -> Detection | None:
+        with self._read() as s:
+            return wbd_detections_sql.find(s, member_no, ident)
+
+    def save_detection(self, detection: Detection) -> None:
+        with self._write() as s:
+            wbd_detections_sql.save(s, detection)
+
+    def detections_since(self, member_no: int, start: int) -> list[Detection]:
+        with self._read() as s:
+            return wbd_detections_sql.since(s, member_no, start)
+
+    def detection_rule_settings(self, member_no: int) -> dict[str, bool]:
+        with self._read() as s:
+            return wbd_detections_sql.rule_settings(s, member_no)
+
+    def set_detection_rule_enabled(self, member_no: int, rule_id: str, enabled: bool) -> None:
+        with self._write() as s:
+            wbd_detections_sql.set_rule_enabled(s, member_no, rule_id, enabled)

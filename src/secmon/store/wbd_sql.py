@@ -7,11 +7,11 @@ account's rows and filter in Python (domain code), identically on both backends.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
+from secmon.domain.ids import public_id
 from secmon.domain.wbd import (
     MATCH_FIELDS,
     Actor,
@@ -27,12 +27,6 @@ from secmon.domain.wbd import (
     TargetType,
 )
 from secmon.store.session import Row, Session
-
-
-def public_id(time_ms: int, sequence: int) -> str:
-    """The cloud's 22-digit ids: yyyyMMddHHmmss (UTC) + an 8-digit sequence."""
-    stamp = datetime.fromtimestamp(time_ms / 1000, tz=UTC).strftime("%Y%m%d%H%M%S")
-    return f"{stamp}{sequence % 100_000_000:08d}"
 
 
 def _insert_with_public_id(s: Session, table: str, column: str, now: int, sql: str, params: list[Any]) -> str:

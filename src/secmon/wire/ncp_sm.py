@@ -33,6 +33,11 @@ PLATFORM_OF_PRODUCT: dict[str, Platform] = {v: k for k, v in PRODUCT_OF_PLATFORM
 SUCCESS_CODE = 0
 BAD_REQUEST_CODE = 100
 
+#: The seed types times as Long and paging as Integer (Java's 64- and 32-bit ints):
+#: larger numbers are bad requests, not overflows deep in the database driver.
+MAX_LONG = 2**63 - 1
+MAX_INTEGER = 2**31 - 1
+
 
 class GetIpsListRequest(BaseModel):
     """The getIPSList body. Unknown fields are ignored; numeric strings are accepted."""
@@ -71,6 +76,13 @@ def parse_get_ips_list(body: Any, platform: Platform) -> IpsQuery:
         req = GetIpsListRequest.model_validate(body)
     except ValidationError as exc:
         raise first_problem(exc) from None
+    for name, value, limit in (
+        ("startDateTime", req.start_date_time, MAX_LONG),
+        ("endDateTime", req.end_date_time, MAX_LONG),
+        ("page", req.page, MAX_INTEGER),
+    ):
+        if value > limit:
+            raise InvalidInput(name, f"must be at most {limit}")
     if req.start_date_time < 0:
         raise InvalidInput("startDateTime", "must not be negative")
     if req.start_date_time > req.end_date_time:

@@ -31,6 +31,9 @@ PLATFORM_HEADER = "X-NCP-USE_PLATFORM_TYPE"
 PLATFORMS = ("VPC", "CLASSIC")
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 1000
+#: The cloud types pageIndex as Integer (Java's 32-bit int); larger is a bad request, not
+#: a number the response could not even echo.
+MAX_PAGE_INDEX = 2**31 - 1
 
 #: domain field → the cloud's name (the condition is the name + "Condition").
 FIELD_NAMES: dict[str, str] = {
@@ -102,9 +105,30 @@ def paging(raw: dict[str, Any]) -> tuple[int, int]:
     size = DEFAULT_PAGE_SIZE if p.page_size is None else p.page_size
     if index < 0:
         raise InvalidInput("pageIndex", "must be 0 or more")
+    if index > MAX_PAGE_INDEX:
+        raise InvalidInput("pageIndex", f"must be at most {MAX_PAGE_INDEX}")
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise InvalidInput("pageSize", f"must be between 1 and {MAX_PAGE_SIZE}")
     return index, size
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return False
+
+
+def reject_nul(body: Any) -> None:
+    """No WBD input may hold U+0000 (PostgreSQL text cannot store it): refuse it on both
+    backends alike, naming the top-level field that carries it."""
+    items = body.items() if isinstance(body, dict) else [("body", body)]
+    for key, value in items:
+        if _has_nul(key) or _has_nul(value):
+            raise InvalidInput("body" if _has_nul(key) else key, "must not contain the NUL character")
 
 
 def body_object(body: Any) -> dict[str, Any]:
@@ -363,7 +387,7 @@ class ServerSearchRequest(BaseModel):
     server_group_name: str | None = Field(None, alias="serverGroupName")
     ip_address: str | None = Field(None, alias="ipAddress")
     memo: str | None = Field(None, alias="memo")
-    agent_status: list[str] | str | None = Field(None, alias="agentStatus")
+    agent_status: Any = Field(None, alias="agentStatus")
 
 
 def parse_server_search(raw: Any) -> ServerQuery:
@@ -372,7 +396,10 @@ def parse_server_search(raw: Any) -> ServerQuery:
         req = ServerSearchRequest.model_validate(body)
     except ValidationError as exc:
         raise first_problem(exc) from None
-    statuses = [req.agent_status] if isinstance(req.agent_status, str) else req.agent_status or []
+    raw_statuses = [] if req.agent_status is None else req.agent_status
+    statuses = [raw_statuses] if isinstance(raw_statuses, str) else raw_statuses
+    if not isinstance(statuses, list):
+        raise InvalidInput("agentStatus", f"must be an array of strings, got {statuses!r}")
     parsed = set()
     for status in statuses:
         try:
@@ -389,14 +416,17 @@ def parse_server_search(raw: Any) -> ServerQuery:
     )
 
 
+def _instance_no(value: Any) -> Any:
+    """Instance numbers are strings; a JSON number is taken as its digits (not true/false)."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class ServerRegistration(BaseModel):
     """Body of POST /secmon/v1/wbd/servers."""
 
     model_config = ConfigDict(extra="ignore")
 
-    instance_no: Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v)] = Field(
-        alias="instanceNo"
-    )
+    instance_no: Annotated[str, BeforeValidator(_instance_no)] = Field(alias="instanceNo")
     server_name: str = Field(alias="serverName")
     host_name: str | None = Field(None, alias="hostName")
     ip_address: str | None = Field(None, alias="ipAddress")

@@ -18,6 +18,9 @@ def first_problem(exc: ValidationError) -> InvalidInput:
         reason = "is required"
     elif kind in {"int_parsing", "int_type", "int_from_float"}:
         reason = f"must be an integer, got {_show(err.get('input'))}"
+    elif kind == "value_error" and isinstance(err.get("ctx", {}).get("error"), ValueError):
+        # Our own validators (reject_bool) already word the reason for the wire.
+        reason = str(err["ctx"]["error"])
     elif kind in {"string_type"}:
         reason = f"must be a string, got {_show(err.get('input'))}"
     else:
