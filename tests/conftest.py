@@ -23,8 +23,24 @@ from tests.support import signing
 from tests.support.postgres import REQUIRE_ENV, PostgresCluster, PostgresUnavailable, start_cluster
 from tests.support.server import serving
 
-REAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+
+def _shared_dir() -> Path:
+    """The project's shared folder (seeds, real sensor data): $SECMON_SHARED_DIR, the
+    clone's sibling `../shared`, or /work/shared — CI may clone anywhere."""
+    candidates = [
+        os.environ.get("SECMON_SHARED_DIR"),
+        Path(__file__).resolve().parents[2] / "shared",
+        "/work/shared",
+    ]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "seeds").is_dir():
+            return Path(candidate)
+    raise RuntimeError("cannot find the shared folder (seeds, real data): set SECMON_SHARED_DIR")
+
+
+SHARED = _shared_dir()
+REAL_DATA = SHARED / "data" / "real"
+SEEDS = SHARED / "seeds"
 
 
 @pytest.fixture(scope="session")

@@ -7,5 +7,9 @@ def test_signed_request_over_socket(api: SignedApi, make_tenant: TenantFactory) 
     response = api.post(tenant, "/vsecuritymonitoring/v1/getIPSList", body)
     assert response.status_code == 200
     assert response.json() == {
-        "returnCode": 0, "ipsDataList": [], "returnMessage": "SUCCESS", "totalRows": 0, "page": 1,
+        "returnCode": 0,
+        "ipsDataList": [],
+        "returnMessage": "SUCCESS",
+        "totalRows": 0,
+        "page": 1,
     }
