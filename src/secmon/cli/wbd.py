@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
-from secmon.cli.common import db_option, emit_json, handle_errors, json_option, migrated_store
+from secmon.cli.common import db_option, emit_json, fail, handle_errors, json_option, migrated_store
+from secmon.ingest.sources import STDIN
 from secmon.service.accounts import AccountService
+from secmon.service.wbd_detections import DetectionService
+from secmon.service.wbd_ingest import ProcessFormat, ingest_process_events
 from secmon.service.wbd_targets import DetectionTargetService, NewServer
 from secmon.wire.ncp_wbd import server_item
 
 
 @click.group()
 def wbd() -> None:
-    """Webshell Behavior Detector: detection targets (servers)."""
+    """Webshell Behavior Detector: detection targets, process-event ingest."""
 
 
 @wbd.group()
@@ -66,3 +71,52 @@ def server_add(
             f" in group {registered.group.name!r} ({registered.group.group_id})" if registered.group else ""
         )
         click.echo(f"server {registered.instance_no} ({registered.server_name}) registered{group}")
+
+
+@wbd.command("ingest")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice([f.value for f in ProcessFormat]))
+@click.argument("files", nargs=-1, required=True)
+@click.option("--account", "account_name", required=True, help="Account the events belong to.")
+@click.option(
+    "--instance-no",
+    default=None,
+    help="Server instance number for formats that do not carry one (falco, sysmon); "
+    "default: the host name in each record.",
+)
+@db_option
+@json_option
+@handle_errors
+def wbd_ingest(
+    fmt: str, files: tuple[str, ...], account_name: str, instance_no: str | None, db_url: str, as_json: bool
+) -> None:
+    """Run process events through webshell detection.
+
+    FORMAT is native (NDJSON of secmon process events), falco (Falco JSON alerts) or
+    sysmon (Sysmon for Linux syslog lines, Event ID 1). Files may be gzip, or - for stdin.
+    Detections go to the detections list, or to the excepted list when an active
+    exception rule in scope matches.
+
+    \b
+    Example:
+      secmon wbd ingest falco /var/log/falco/events.json --account acme --json
+    """
+    for name in files:
+        if name != STDIN:
+            try:
+                open(name, "rb").close()
+            except OSError as exc:
+                fail(f"{name}: {exc.strerror}")
+    with migrated_store(db_url) as store:
+        member_no = AccountService(store).account(account_name).member_no
+        report = ingest_process_events(
+            DetectionService(store), member_no, ProcessFormat(fmt), files, instance_no=instance_no
+        )
+    for problem in report.problems:
+        click.echo(f"{problem.source}:{problem.line}: {problem.reason}", err=True)
+    counts = report.counts()
+    if as_json:
+        emit_json(counts)
+    else:
+        click.echo(", ".join(f"{k} {v}" for k, v in counts.items()))
+    if report.read > 0 and report.malformed == report.read:
+        sys.exit(1)

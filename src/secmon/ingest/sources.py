@@ -95,3 +95,16 @@ def _line_records(first: bytes, stream: IO[bytes]) -> Iterator[SourceRecord]:
             yield SourceRecord(
                 line=line_no, error=f"not valid JSON ({exc})", consumed=consumed + len(pending)
             )
+
+
+def read_lines(name: str) -> Iterator[tuple[int, str]]:
+    """Non-blank text lines with their 1-based numbers (for line formats such as syslog)."""
+    stream = _open(name)
+    try:
+        for number, raw in enumerate(stream, start=1):
+            text = raw.decode("utf-8", errors="replace").strip()
+            if text:
+                yield number, text
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
