@@ -3,6 +3,7 @@ logs, body size limits, and its own error bodies for auth, routing and crashes."
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Coroutine
@@ -92,6 +93,14 @@ class GatewayMiddleware:
             if status == 0:
                 await gateway_response(ncp_gateway.unexpected(request_id))(scope, receive, send_wrapper)
         finally:
+            self._log_request(scope, request_id, status, started, headers)
+
+    @staticmethod
+    def _log_request(
+        scope: Scope, request_id: str, status: int, started: float, headers: dict[bytes, bytes]
+    ) -> None:
+        # A broken log stream (say `secmon serve | head`) must not break requests.
+        with contextlib.suppress(Exception):
             _log.info(
                 "request",
                 request_id=request_id,

@@ -20,6 +20,7 @@ from secmon.domain.wbd_search import RuleQuery, ServerQuery
 from secmon.service.wbd_rules import RuleDraft, RuleEdit, RuleView
 from secmon.service.wbd_targets import NewServer
 from secmon.wire import ncp_wbd
+from secmon.wire.validation import reject_nul
 
 Handler = Callable[[AppContext, Principal, "Call"], Any]
 
@@ -43,7 +44,7 @@ class Call:
             body = orjson.loads(self._raw)
         except orjson.JSONDecodeError:
             raise InvalidInput("body", "is not valid JSON") from None
-        ncp_wbd.reject_nul(body)
+        reject_nul(body)
         return body
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 import secmon
-from secmon.cli import admin, ingest, serve, wbd
+from secmon.cli import admin, ingest, ips_client, serve, wbd, wbd_client
 
 
 @click.group(
@@ -32,6 +32,8 @@ cli.add_command(admin.subaccount)
 cli.add_command(admin.key)
 cli.add_command(ingest.ingest)
 cli.add_command(wbd.wbd)
+cli.add_command(ips_client.ips)
+wbd_client.attach(wbd.wbd)
 
 
 def main() -> None:

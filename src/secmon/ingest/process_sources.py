@@ -15,6 +15,7 @@ from typing import Any
 
 from secmon.domain.errors import InvalidInput
 from secmon.domain.process import Ancestor, ProcessEvent
+from secmon.wire.validation import reject_nul
 
 
 class NotAnExecEvent(Exception):
@@ -55,6 +56,7 @@ def parse_falco(record: Any, instance_no: str | None = None) -> ProcessEvent:
     """A Falco JSON alert (json_output: true) for an execve → ProcessEvent."""
     if not isinstance(record, dict):
         raise InvalidInput("record", "must be a JSON object")
+    reject_nul(record)
     fields = record.get("output_fields")
     if not isinstance(fields, dict):
         raise InvalidInput("output_fields", "is required")
@@ -121,6 +123,7 @@ def parse_sysmon(line: str, instance_no: str | None = None) -> ProcessEvent:
     if event_id.group(1) != "1":
         raise NotAnExecEvent
     data = {key: html.unescape(value) for key, value in _DATA.findall(xml)}
+    reject_nul(data)
 
     def value(key: str) -> str | None:
         text = data.get(key)

@@ -23,7 +23,7 @@ from secmon.domain.events import (
     StoredIpsEvent,
     region_code,
 )
-from secmon.wire.validation import first_problem, reject_bool
+from secmon.wire.validation import first_problem, reject_bool, reject_nul
 
 WireInt = Annotated[int, BeforeValidator(reject_bool)]
 
@@ -242,6 +242,7 @@ def parse_ips_record(raw: Any, default_platform: Platform) -> IpsEvent:
     """A native NDJSON record → IpsEvent; InvalidInput names what is wrong."""
     if not isinstance(raw, dict):
         raise InvalidInput("record", "must be a JSON object")
+    reject_nul(raw)
     try:
         rec = IpsRecord.model_validate(raw)
     except ValidationError as exc:
@@ -268,10 +269,10 @@ def parse_ips_record(raw: Any, default_platform: Platform) -> IpsEvent:
     for name, port in (("attackerPort", rec.attacker_port), ("targetPort", rec.target_port)):
         if port is not None and not 0 <= port <= 65535:
             raise InvalidInput(name, f"must be 0-65535, got {port}")
-    if rec.date < 0:
-        raise InvalidInput("date", "must not be negative")
-    if rec.detect < 1:
-        raise InvalidInput("detect", "must be 1 or more")
+    if not 0 <= rec.date <= MAX_LONG:
+        raise InvalidInput("date", f"must be between 0 and {MAX_LONG}")
+    if not 1 <= rec.detect <= MAX_LONG:
+        raise InvalidInput("detect", "must be 1 or more (and fit in 64 bits)")
     return IpsEvent(
         detected_at=rec.date,
         event_name=rec.event_nm,

@@ -112,25 +112,6 @@ def paging(raw: dict[str, Any]) -> tuple[int, int]:
     return index, size
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    return False
-
-
-def reject_nul(body: Any) -> None:
-    """No WBD input may hold U+0000 (PostgreSQL text cannot store it): refuse it on both
-    backends alike, naming the top-level field that carries it."""
-    items = body.items() if isinstance(body, dict) else [("body", body)]
-    for key, value in items:
-        if _has_nul(key) or _has_nul(value):
-            raise InvalidInput("body" if _has_nul(key) else key, "must not contain the NUL character")
-
-
 def body_object(body: Any) -> dict[str, Any]:
     """A POST/PATCH body that must be a JSON object; an absent body is an empty one."""
     if body is None:

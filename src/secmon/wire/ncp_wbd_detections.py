@@ -11,7 +11,7 @@ from secmon.domain.detections import ActionStatus, Detection, DetectionQuery
 from secmon.domain.errors import InvalidInput
 from secmon.domain.process import Ancestor, ProcessEvent
 from secmon.wire.ncp_wbd import OptionalWireInt, body_object
-from secmon.wire.validation import first_problem, reject_bool
+from secmon.wire.validation import first_problem, reject_bool, reject_nul
 
 
 def _str(value: int | None) -> str | None:
@@ -164,12 +164,16 @@ class ProcessEventRecord(BaseModel):
 def parse_process_event(raw: Any) -> ProcessEvent:
     if not isinstance(raw, dict):
         raise InvalidInput("record", "must be a JSON object")
+    reject_nul(raw)
     try:
         rec = ProcessEventRecord.model_validate(raw)
     except ValidationError as exc:
         raise first_problem(exc) from None
-    if rec.time < 0:
-        raise InvalidInput("time", "must not be negative")
+    if not 0 <= rec.time <= 2**63 - 1:
+        raise InvalidInput("time", "must be an epoch time in ms (0 to 2^63-1)")
+    for name, pid in (("processId", rec.process_id), ("processIdOfParent", rec.process_id_of_parent)):
+        if pid is not None and not 0 <= pid <= 2**63 - 1:
+            raise InvalidInput(name, "must be a process id (0 to 2^63-1)")
     return ProcessEvent(
         time=rec.time,
         instance_no=rec.instance_no,

@@ -38,3 +38,22 @@ def reject_bool(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError(f"must be an integer, got {str(value).lower()}")
     return value
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return False
+
+
+def reject_nul(body: Any) -> None:
+    """No input may hold U+0000 (PostgreSQL text cannot store it): refuse it on both
+    backends alike, naming the top-level field that carries it."""
+    items = body.items() if isinstance(body, dict) else [("body", body)]
+    for key, value in items:
+        if _has_nul(key) or _has_nul(value):
+            raise InvalidInput("body" if _has_nul(key) else key, "must not contain the NUL character")

@@ -1,0 +1,95 @@
+"""secmon.client — a Python client for NAVER Cloud's Security Monitoring and Webshell
+Behavior Detector APIs, and for secmon servers, which speak the same protocol.
+
+Requests are signed (API Gateway signature v2) with credentials found as the cloud's
+own tools find them (`Credentials`). The endpoints default to the cloud's; pass
+`endpoint=` or set SECMON_ENDPOINT to talk to a secmon server instead::
+
+    from secmon.client import SecurityMonitoring, WebshellBehaviorDetector
+
+    with SecurityMonitoring(endpoint="http://127.0.0.1:8080") as sm:
+        page = sm.list_ips(start, end, count=100, event_name="log4j")
+        every = list(sm.iter_ips(start, end))
+
+    with WebshellBehaviorDetector() as wbd:          # the cloud, ~/.ncloud/configure
+        for rule in wbd.iter_deleted_rules(name="php"):
+            print(rule.rule_id, rule.deleted_at)
+
+`AsyncSecurityMonitoring` and `AsyncWebshellBehaviorDetector` have the same methods,
+awaited (``async for`` over the iterators). Errors: see `_exceptions` for the tree.
+
+This package imports nothing of the secmon server (checked by lint-imports).
+"""
+
+from secmon.client._async import AsyncSecurityMonitoring, AsyncWebshellBehaviorDetector
+from secmon.client._base import ENDPOINT_ENV, SM_ENDPOINT, WBD_ENDPOINT
+from secmon.client._credentials import Credentials
+from secmon.client._exceptions import (
+    ApiError,
+    AuthenticationFailed,
+    ConfigurationError,
+    CredentialsError,
+    GatewayError,
+    PermissionDenied,
+    RateLimited,
+    ResponseError,
+    SecmonClientError,
+    SmError,
+    Timeout,
+    TransportError,
+    WbdError,
+)
+from secmon.client._models import DetectionTarget, ExceptionRule, IpsEvent, IpsPage, Page, RuleChange
+from secmon.client._params import (
+    AgentStatus,
+    Condition,
+    IpsFilters,
+    Order,
+    Platform,
+    RuleChanges,
+    RuleFields,
+    RuleFilters,
+    ServerFilters,
+    TargetType,
+)
+from secmon.client._sync import SecurityMonitoring, WebshellBehaviorDetector
+
+__all__ = [
+    "ENDPOINT_ENV",
+    "SM_ENDPOINT",
+    "WBD_ENDPOINT",
+    "AgentStatus",
+    "ApiError",
+    "AsyncSecurityMonitoring",
+    "AsyncWebshellBehaviorDetector",
+    "AuthenticationFailed",
+    "Condition",
+    "ConfigurationError",
+    "Credentials",
+    "CredentialsError",
+    "DetectionTarget",
+    "ExceptionRule",
+    "GatewayError",
+    "IpsEvent",
+    "IpsFilters",
+    "IpsPage",
+    "Order",
+    "Page",
+    "PermissionDenied",
+    "Platform",
+    "RateLimited",
+    "ResponseError",
+    "RuleChange",
+    "RuleChanges",
+    "RuleFields",
+    "RuleFilters",
+    "SecmonClientError",
+    "SecurityMonitoring",
+    "ServerFilters",
+    "SmError",
+    "TargetType",
+    "Timeout",
+    "TransportError",
+    "WbdError",
+    "WebshellBehaviorDetector",
+]

@@ -1,0 +1,155 @@
+"""Typed request arguments: the enums the APIs accept and the keyword filters of each
+operation, in snake_case. `_operations` translates them to the cloud's names.
+
+Times may be given as epoch milliseconds or as `datetime` (naive means UTC).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TypedDict
+
+__all__ = [
+    "AgentStatus",
+    "Condition",
+    "IpsFilters",
+    "Order",
+    "Platform",
+    "RuleChanges",
+    "RuleFields",
+    "RuleFilters",
+    "ServerFilters",
+    "TargetType",
+    "TimeArg",
+    "epoch_ms",
+]
+
+TimeArg = int | datetime
+
+
+class Platform(StrEnum):
+    """SM picks the path (/vsecuritymonitoring vs /securitymonitoring); WBD sends a header."""
+
+    VPC = "VPC"
+    CLASSIC = "CLASSIC"
+
+
+class Order(StrEnum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+class Condition(StrEnum):
+    """How an exception rule compares one process field."""
+
+    EQUAL = "EQUAL"
+    START = "START"
+    END = "END"
+    NOT_USE = "NOT_USE"
+
+
+class TargetType(StrEnum):
+    SERVER = "server"
+    SERVER_GROUP = "serverGroup"
+    EVERY_SERVER = "everyServer"
+
+
+class AgentStatus(StrEnum):
+    ENABLE = "enable"
+    DISABLE = "disable"
+    NOT_INSTALLED = "notInstalled"
+    ERROR = "error"
+    ACTIVATING = "activating"
+    DOWN = "down"
+
+
+def epoch_ms(value: TimeArg) -> int:
+    """Epoch milliseconds from an int (taken as is) or a datetime (naive = UTC)."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return int(aware.timestamp() * 1000)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected epoch ms (int) or datetime, got {value!r}")
+    return value
+
+
+class IpsFilters(TypedDict, total=False):
+    """getIPSList's optional filters."""
+
+    order: Order | str
+    #: KR | DEN | JPN | SGN | USWN
+    region_code: str
+    #: e.g. KR-2 (exact)
+    zone_name: str
+    #: eventNm: substring, any case
+    event_name: str
+    #: attackIp: an address (secmon also takes a CIDR block)
+    attacker_ip: str
+    #: targetIp
+    target_ip: str
+    #: attackType (Classic)
+    attack_type: str
+    #: protocol (VPC)
+    protocol: str
+
+
+class RuleFilters(TypedDict, total=False):
+    """Filters of SearchExceptionRule and SearchDeletedExceptionRule."""
+
+    created_from: TimeArg
+    created_to: TimeArg
+    deleted_from: TimeArg
+    deleted_to: TimeArg
+    #: exceptTarget: the target's instance number or group id (exact)
+    target: str
+    #: exceptedRuleName: substring, any case
+    name: str
+    process_name: str
+    process_arg: str
+    executor: str
+    process_name_of_parent: str
+    process_arg_of_parent: str
+    executor_of_parent: str
+
+
+class RuleFields(TypedDict, total=False):
+    """A rule's optional fields, for create and update. A value without its condition means
+    EQUAL on create; `memo=None` clears the memo on update."""
+
+    target: str | None
+    process_name: str | None
+    process_name_condition: Condition | str
+    process_arg: str | None
+    process_arg_condition: Condition | str
+    executor: str | None
+    executor_condition: Condition | str
+    process_name_of_parent: str | None
+    process_name_of_parent_condition: Condition | str
+    process_arg_of_parent: str | None
+    process_arg_of_parent_condition: Condition | str
+    executor_of_parent: str | None
+    executor_of_parent_condition: Condition | str
+    memo: str | None
+    disabled: bool
+
+
+class RuleChanges(RuleFields, total=False):
+    """What update_rule may change: any rule field, including its name and target type."""
+
+    name: str
+    target_type: TargetType | str
+
+
+class ServerFilters(TypedDict, total=False):
+    """Filters of SearchDetectionTarget (substrings, any case; agent_status: any of)."""
+
+    server_name: str
+    server_group_name: str
+    server_image_name: str
+    ip_address: str
+    memo: str
+    web_root_path: str
+    file_upload_path: str
+    agent_status: Sequence[AgentStatus | str]
