@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -23,6 +25,7 @@ from secmon.service.auth import Authenticator
 from secmon.service.ips import IpsService
 from secmon.service.secrets import SecretBox
 from secmon.service.wbd_detections import DetectionService
+from secmon.service.wbd_notifications import NotificationService, NotifierThread
 from secmon.service.wbd_rules import ExceptionRuleService
 from secmon.service.wbd_targets import DetectionTargetService
 from secmon.store.base import Store
@@ -35,7 +38,24 @@ async def _on_rate_limited(request: Request, exc: Exception) -> JsonResponse:
 
 def create_app(settings: Settings, store: Store, box: SecretBox) -> FastAPI:
     """Build the ASGI app over an open, migrated store."""
+    rules = ExceptionRuleService(store)
+    notifications = NotificationService(store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        notifier = (
+            NotifierThread(notifications, settings.notify_period_s) if settings.notify_period_s else None
+        )
+        if notifier is not None:
+            notifier.start()
+        try:
+            yield
+        finally:
+            if notifier is not None:
+                notifier.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="secmon",
         version=secmon.__version__,
         description="Self-hosted security monitoring, wire-compatible with NAVER Cloud "
@@ -49,7 +69,6 @@ def create_app(settings: Settings, store: Store, box: SecretBox) -> FastAPI:
         redirect_slashes=False,
     )
     limiter = RateLimiter(settings.rate_limit, settings.rate_burst) if settings.rate_limit else None
-    rules = ExceptionRuleService(store)
     app.state.ctx = AppContext(
         store=store,
         authenticator=Authenticator(store, box),
@@ -57,6 +76,7 @@ def create_app(settings: Settings, store: Store, box: SecretBox) -> FastAPI:
         rules=rules,
         targets=DetectionTargetService(store),
         detections=DetectionService(store, rules),
+        notifications=notifications,
         limiter=limiter,
     )
     app.add_middleware(GatewayMiddleware, max_body_bytes=settings.max_body_bytes)

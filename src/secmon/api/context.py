@@ -12,6 +12,7 @@ from secmon.domain.errors import SecmonError
 from secmon.service.auth import Authenticator
 from secmon.service.ips import IpsService
 from secmon.service.wbd_detections import DetectionService
+from secmon.service.wbd_notifications import NotificationService
 from secmon.service.wbd_rules import ExceptionRuleService
 from secmon.service.wbd_targets import DetectionTargetService
 from secmon.store.base import Store
@@ -29,6 +30,7 @@ class AppContext:
     rules: ExceptionRuleService
     targets: DetectionTargetService
     detections: DetectionService
+    notifications: NotificationService
     limiter: RateLimiter | None = None
 
     def caller(self, method: str, uri: str, headers: dict[str, str]) -> Principal:

@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from secmon.api.logs import get_logger
 from secmon.domain.errors import AuthenticationFailed, PermissionDenied
+from secmon.logs import get_logger
 from secmon.wire import ncp_gateway
 from secmon.wire.ncp_gateway import RESPONSE_ORIGIN_HEADER, GatewayError
 from secmon.wire.ncp_signature import ACCESS_KEY_HEADER

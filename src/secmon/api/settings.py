@@ -23,3 +23,5 @@ class Settings:
     rate_limit: float | None = None
     #: Requests a key may send at once before the rate applies.
     rate_burst: int = 20
+    #: Seconds between webhook notification rounds; None = no notifier thread.
+    notify_period_s: float | None = None

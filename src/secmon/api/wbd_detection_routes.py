@@ -12,6 +12,7 @@ from secmon.api.wbd_routes import Call, Handler
 from secmon.domain.accounts import Principal
 from secmon.domain.detections import DetectionQuery
 from secmon.domain.errors import InvalidInput
+from secmon.domain.notifications import NotificationSetting, Webhook
 from secmon.domain.process import ProcessEvent
 from secmon.service.wbd_rules import RuleDraft
 from secmon.wire import ncp_wbd
@@ -159,4 +160,63 @@ ROUTES: list[tuple[str, str, Handler, str]] = [
         set_detection_rule,
         "Enable or disable a detection rule (extension)",
     ),
+]
+
+
+# -- notification
+
+
+def _interval_item(setting: NotificationSetting, platform: str) -> dict[str, Any]:
+    return {
+        "id": setting.setting_id,
+        "memberNo": str(setting.member_no),
+        "interval": setting.interval_ms,
+        "lastSendNotificationTime": setting.last_sent_time,
+        "createTime": setting.created_at,
+        "lastUpdatedTime": setting.updated_at,
+        "platform": platform,
+        "isDeleted": False,
+    }
+
+
+def get_interval(ctx: AppContext, caller: Principal, call: Call) -> Any:
+    return _interval_item(ctx.notifications.get_interval(caller), "VPC")
+
+
+def set_interval(ctx: AppContext, caller: Principal, call: Call) -> Any:
+    body = ncp_wbd.body_object(call.body())
+    name = body.get("interval")
+    if not isinstance(name, str):
+        raise InvalidInput("interval", "is required (one_min ... twenty_four_hour)")
+    ctx.notifications.set_interval(caller, name)
+    return None
+
+
+def _webhook_item(hook: Webhook) -> dict[str, Any]:
+    return {"webhookId": hook.webhook_id, "url": hook.url, "createdTime": hook.created_at}
+
+
+def add_webhook(ctx: AppContext, caller: Principal, call: Call) -> Any:
+    body = ncp_wbd.body_object(call.body())
+    url = body.get("url")
+    if not isinstance(url, str):
+        raise InvalidInput("url", "is required")
+    return _webhook_item(ctx.notifications.add_webhook(caller, url))
+
+
+def list_webhooks(ctx: AppContext, caller: Principal, call: Call) -> Any:
+    return [_webhook_item(h) for h in ctx.notifications.webhooks(caller)]
+
+
+def delete_webhook(ctx: AppContext, caller: Principal, call: Call) -> Any:
+    ctx.notifications.delete_webhook(caller, call.params["webhook_id"])
+    return None
+
+
+ROUTES += [
+    ("GET", "/api/v1/alarm/interval", get_interval, "Notification interval"),
+    ("PATCH", "/api/v1/alarm/interval", set_interval, "Set the notification interval"),
+    ("POST", "/secmon/v1/wbd/webhooks", add_webhook, "Add a webhook target (extension)"),
+    ("GET", "/secmon/v1/wbd/webhooks", list_webhooks, "List webhook targets (extension)"),
+    ("DELETE", "/secmon/v1/wbd/webhooks/{webhook_id}", delete_webhook, "Remove a webhook target (extension)"),
 ]

@@ -58,7 +58,7 @@ def serve(
     import uvicorn
 
     from secmon.api.app import create_app
-    from secmon.api.logs import configure_logging
+    from secmon.logs import configure_logging
 
     configure_logging()
     settings = Settings(
@@ -69,6 +69,7 @@ def serve(
         max_body_bytes=max_body_bytes,
         rate_limit=rate_limit,
         rate_burst=rate_burst,
+        notify_period_s=5.0,
     )
     with migrated_store(db_url) as store:
         app = create_app(settings, store, secret_box(store, key_file))

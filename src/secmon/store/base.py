@@ -9,6 +9,7 @@ from secmon.domain.accounts import Account, KeyHolder, Policy, StoredAccessKey, 
 from secmon.domain.detections import Detection, DetectionQuery, NewDetection
 from secmon.domain.errors import SecmonError
 from secmon.domain.events import IpsEvent, IpsPage, IpsQuery
+from secmon.domain.notifications import NotificationSetting, Webhook
 from secmon.domain.paging import Page
 from secmon.domain.wbd import ExceptionRule, RuleChange, Server, ServerGroup
 
@@ -139,6 +140,29 @@ class Store(Protocol):
     def detection_rule_settings(self, member_no: int) -> dict[str, bool]: ...
 
     def set_detection_rule_enabled(self, member_no: int, rule_id: str, enabled: bool) -> None: ...
+
+    # -- WBD notifications
+    def notification_setting(self, member_no: int) -> NotificationSetting | None: ...
+
+    def save_notification_setting(
+        self, member_no: int, interval_ms: int, now: int, setting_id: str
+    ) -> NotificationSetting:
+        """Set the interval (creating the setting with `setting_id` on first use)."""
+        ...
+
+    def mark_notified(self, member_no: int, sent: int) -> None: ...
+
+    def add_webhook(self, member_no: int, url: str, now: int) -> Webhook: ...
+
+    def webhooks(self, member_no: int) -> list[Webhook]: ...
+
+    def delete_webhook(self, member_no: int, webhook_id: str) -> bool: ...
+
+    def accounts_with_webhooks(self) -> list[int]: ...
+
+    def detections_collected(self, member_no: int, after: int | None, until: int) -> list[Detection]:
+        """Live, non-excepted detections collected in (after, until], newest first."""
+        ...
 
 
 class StoreUnavailable(SecmonError):

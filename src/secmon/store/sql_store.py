@@ -11,9 +11,10 @@ from secmon.domain.accounts import Account, KeyHolder, Policy, StoredAccessKey, 
 from secmon.domain.detections import Detection, DetectionQuery, NewDetection
 from secmon.domain.errors import AlreadyExists
 from secmon.domain.events import IpsEvent, IpsPage, IpsQuery
+from secmon.domain.notifications import NotificationSetting, Webhook
 from secmon.domain.paging import Page
 from secmon.domain.wbd import ExceptionRule, RuleChange, Server, ServerGroup
-from secmon.store import accounts_sql, ips_sql, wbd_detections_sql, wbd_sql
+from secmon.store import accounts_sql, ips_sql, wbd_detections_sql, wbd_notifications_sql, wbd_sql
 from secmon.store.labels import LabelCache
 from secmon.store.migrations import MigrationRunner
 from secmon.store.session import Session
@@ -243,3 +244,38 @@ class SqlStore(abc.ABC):
     def set_detection_rule_enabled(self, member_no: int, rule_id: str, enabled: bool) -> None:
         with self._write() as s:
             wbd_detections_sql.set_rule_enabled(s, member_no, rule_id, enabled)
+
+    # -- WBD notifications
+    def notification_setting(self, member_no: int) -> NotificationSetting | None:
+        with self._read() as s:
+            return wbd_notifications_sql.setting(s, member_no)
+
+    def save_notification_setting(
+        self, member_no: int, interval_ms: int, now: int, setting_id: str
+    ) -> NotificationSetting:
+        with self._write() as s:
+            return wbd_notifications_sql.save_setting(s, member_no, interval_ms, now, setting_id)
+
+    def mark_notified(self, member_no: int, sent: int) -> None:
+        with self._write() as s:
+            wbd_notifications_sql.mark_sent(s, member_no, sent)
+
+    def add_webhook(self, member_no: int, url: str, now: int) -> Webhook:
+        with self._write() as s:
+            return wbd_notifications_sql.add_webhook(s, member_no, url, now)
+
+    def webhooks(self, member_no: int) -> list[Webhook]:
+        with self._read() as s:
+            return wbd_notifications_sql.webhooks(s, member_no)
+
+    def delete_webhook(self, member_no: int, webhook_id: str) -> bool:
+        with self._write() as s:
+            return wbd_notifications_sql.delete_webhook(s, member_no, webhook_id)
+
+    def accounts_with_webhooks(self) -> list[int]:
+        with self._read() as s:
+            return wbd_notifications_sql.accounts_with_webhooks(s)
+
+    def detections_collected(self, member_no: int, after: int | None, until: int) -> list[Detection]:
+        with self._read() as s:
+            return wbd_notifications_sql.collected(s, member_no, after, until)

@@ -46,10 +46,10 @@ _COLUMNS = [
     "repeat_key",
     "deleted_at",
 ]
-_SELECT = f"SELECT id, {', '.join(_COLUMNS)} FROM wbd_detections "
+SELECT = f"SELECT id, {', '.join(_COLUMNS)} FROM wbd_detections "
 
 
-def _detection(r: Row) -> Detection:
+def detection_of(r: Row) -> Detection:
     v = dict(zip(_COLUMNS, r[1:], strict=True))
     event = ProcessEvent(
         time=int(v["action_time"]),
@@ -143,7 +143,7 @@ def record(s: Session, new: NewDetection, window_ms: int) -> tuple[Detection, bo
     key = repeat_key(new)
     t = new.event.time
     row = s.fetchone(
-        _SELECT + "WHERE member_no = ? AND repeat_key = ? AND detect_time BETWEEN ? AND ? "
+        SELECT + "WHERE member_no = ? AND repeat_key = ? AND detect_time BETWEEN ? AND ? "
         "AND deleted_at IS NULL ORDER BY detect_time LIMIT 1",
         (new.member_no, key, t - window_ms, t + window_ms),
     )
@@ -154,9 +154,9 @@ def record(s: Session, new: NewDetection, window_ms: int) -> tuple[Detection, bo
             "last_updated_time = ? WHERE id = ?",
             (t, t, new.collect_time, row[0]),
         )
-        updated = s.fetchone(_SELECT + "WHERE id = ?", (row[0],))
+        updated = s.fetchone(SELECT + "WHERE id = ?", (row[0],))
         assert updated is not None
-        return _detection(updated), False
+        return detection_of(updated), False
     draft = Detection(
         detection_id="",
         member_no=new.member_no,
@@ -191,9 +191,9 @@ def record(s: Session, new: NewDetection, window_ms: int) -> tuple[Detection, bo
         "UPDATE wbd_detections SET detection_id = ?, exception_id = ? WHERE id = ?",
         (detection_id, exception_id, ident),
     )
-    stored = s.fetchone(_SELECT + "WHERE id = ?", (ident,))
+    stored = s.fetchone(SELECT + "WHERE id = ?", (ident,))
     assert stored is not None
-    return _detection(stored), True
+    return detection_of(stored), True
 
 
 def save(s: Session, d: Detection) -> None:
@@ -219,10 +219,10 @@ def save(s: Session, d: Detection) -> None:
 def find(s: Session, member_no: int, ident: str) -> Detection | None:
     """A live detection by its detection id or (for excepted ones) its exception id."""
     row = s.fetchone(
-        _SELECT + "WHERE member_no = ? AND (detection_id = ? OR exception_id = ?) AND deleted_at IS NULL",
+        SELECT + "WHERE member_no = ? AND (detection_id = ? OR exception_id = ?) AND deleted_at IS NULL",
         (member_no, ident, ident),
     )
-    return _detection(row) if row else None
+    return detection_of(row) if row else None
 
 
 _TEXT_FILTERS = {
@@ -268,19 +268,19 @@ def search(
     clause = " AND ".join(where)
     count = s.fetchone(f"SELECT count(*) FROM wbd_detections WHERE {clause}", params)
     rows = s.fetchall(
-        _SELECT + f"WHERE {clause} ORDER BY detect_time DESC, id DESC LIMIT ? OFFSET ?",
+        SELECT + f"WHERE {clause} ORDER BY detect_time DESC, id DESC LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
-    return (int(count[0]) if count else 0), [_detection(r) for r in rows]
+    return (int(count[0]) if count else 0), [detection_of(r) for r in rows]
 
 
 def since(s: Session, member_no: int, start: int) -> list[Detection]:
     rows = s.fetchall(
-        _SELECT + "WHERE member_no = ? AND deleted_at IS NULL AND exception_id IS NULL "
+        SELECT + "WHERE member_no = ? AND deleted_at IS NULL AND exception_id IS NULL "
         "AND detect_time >= ? ORDER BY detect_time DESC, id DESC",
         (member_no, start),
     )
-    return [_detection(r) for r in rows]
+    return [detection_of(r) for r in rows]
 
 
 def rule_settings(s: Session, member_no: int) -> dict[str, bool]:

@@ -29,7 +29,7 @@ from secmon.domain.wbd import (
 from secmon.store.session import Row, Session
 
 
-def _insert_with_public_id(s: Session, table: str, column: str, now: int, sql: str, params: list[Any]) -> str:
+def insert_with_public_id(s: Session, table: str, column: str, now: int, sql: str, params: list[Any]) -> str:
     """Insert a row, then give it its public id derived from the row's own sequence."""
     pending = f"pending-{uuid.uuid4().hex}"
     row = s.fetchone(sql + " RETURNING id", [pending, *params])
@@ -66,7 +66,7 @@ def group_by_id(s: Session, member_no: int, group_id: str) -> ServerGroup | None
 
 
 def create_group(s: Session, member_no: int, name: str, now: int) -> ServerGroup:
-    group_id = _insert_with_public_id(
+    group_id = insert_with_public_id(
         s,
         "wbd_server_groups",
         "group_id",
@@ -227,7 +227,7 @@ def rule(s: Session, member_no: int, rule_id: str) -> ExceptionRule | None:
 def insert_rule(s: Session, new: ExceptionRule) -> str:
     columns = _RULE_FIELDS
     sql = f"INSERT INTO wbd_exception_rules ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    return _insert_with_public_id(s, "wbd_exception_rules", "rule_id", new.created_at, sql, _rule_params(new))
+    return insert_with_public_id(s, "wbd_exception_rules", "rule_id", new.created_at, sql, _rule_params(new))
 
 
 def update_rule(s: Session, changed: ExceptionRule) -> None:
