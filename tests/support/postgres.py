@@ -8,6 +8,8 @@ PostgreSQL refuses to run as root.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import glob
 import os
 import pwd
@@ -95,12 +97,46 @@ class PostgresCluster:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
+_PREFIX = "secmon-pg-"
+_OWNER_FILE = "owner.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_orphans(bindir: Path) -> None:
+    """Stop and delete clusters whose test process died without tearing them down
+    (a killed xdist worker, an interrupted run), so they cannot pile up."""
+    for root in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*"):
+        owner = root / _OWNER_FILE
+        try:
+            pid = int(owner.read_text())
+        except (OSError, ValueError):
+            continue
+        if _alive(pid):
+            continue
+        run_as = "postgres" if os.geteuid() == 0 else None
+        cluster = PostgresCluster(bindir=bindir, root=root, socket_dir=root / "sock", run_as=run_as)
+        with contextlib.suppress(PostgresUnavailable):
+            cluster.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def start_cluster() -> PostgresCluster:
     bindir = find_bindir()
     if bindir is None:
         raise PostgresUnavailable("no PostgreSQL binaries (initdb, pg_ctl) found")
+    sweep_orphans(bindir)
     run_as = None
-    root = Path(tempfile.mkdtemp(prefix="secmon-pg-"))
+    root = Path(tempfile.mkdtemp(prefix=_PREFIX))
+    (root / _OWNER_FILE).write_text(str(os.getpid()))
     if os.geteuid() == 0:
         run_as = "postgres"
         try:
@@ -120,4 +156,12 @@ def start_cluster() -> PostgresCluster:
     except BaseException:
         shutil.rmtree(root, ignore_errors=True)
         raise
+    # Belt and braces: a normal interpreter exit stops it even if the fixture did not.
+    atexit.register(_stop_if_running, cluster)
     return cluster
+
+
+def _stop_if_running(cluster: PostgresCluster) -> None:
+    if cluster.data_dir.exists():
+        with contextlib.suppress(Exception):
+            cluster.stop()
