@@ -6,21 +6,20 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 import orjson
 import pytest
-import structlog
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from secmon.cli.client_common import Column, fit_columns, parse_duration, parse_time
 from secmon.cli.main import cli
 from secmon.store import Store
 from tests.api.conftest import BASE, HOUR, ips_event
-from tests.conftest import SignedApi, Tenant, TenantFactory
+from tests.cli.conftest import Run, ok_json
+from tests.conftest import SignedApi, Tenant
 
 
 def _leaves(group: click.Group, prefix: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -54,6 +53,7 @@ def test_the_client_commands_exist() -> None:
                     "restore",
                     "memo",
                     "history",
+                    "preview",
                 )
             ],
             *[("wbd", "servers", name) for name in ("list", "search", "memo", "activate", "deactivate")],
@@ -71,47 +71,6 @@ def test_every_client_command_explains_itself(path: tuple[str, ...]) -> None:
     assert f"secmon {' '.join(path)}" in result.output  # the example runs this very command
     for option in ("--endpoint", "--access-key", "--secret-key", "--profile", "--output"):
         assert option in result.output
-
-
-Run = Callable[..., Result]
-
-
-@pytest.fixture(autouse=True)
-def _server_logs_elsewhere() -> Iterator[None]:
-    """The server runs in this process, and structlog prints to whatever sys.stdout is at
-    the time: keep its access log out of the CLI's captured stdout."""
-    saved = structlog.get_config()
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=io.StringIO()))
-    yield
-    structlog.configure(**saved)
-
-
-@pytest.fixture
-def tenant(make_tenant: TenantFactory) -> Tenant:
-    return make_tenant("acme")
-
-
-@pytest.fixture
-def run(server: str, tenant: Tenant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
-    """`secmon ...` in-process, pointed at the server with the tenant's keys (environment)."""
-    for name in ("NCLOUD_ACCESS_KEY_ID", "NCLOUD_SECRET_ACCESS_KEY", "NCLOUD_PROFILE", "COLUMNS"):
-        monkeypatch.delenv(name, raising=False)
-    env = {
-        "SECMON_ENDPOINT": server,
-        "NCLOUD_ACCESS_KEY": tenant.access_key,
-        "NCLOUD_SECRET_KEY": tenant.secret_key,
-        "HOME": str(tmp_path),
-    }
-
-    def invoke(*args: str, **extra_env: str | None) -> Result:
-        return CliRunner().invoke(cli, list(args), env={**env, **extra_env}, catch_exceptions=False)
-
-    return invoke
-
-
-def ok_json(result: Result) -> Any:
-    assert result.exit_code == 0, result.output
-    return orjson.loads(result.stdout)
 
 
 def _load_events(store: Store, tenant: Tenant, count: int) -> None:

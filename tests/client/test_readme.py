@@ -29,6 +29,11 @@ def test_the_section_covers_local_and_cloud_use() -> None:
         "secmon ips list",
         "secmon wbd rules deleted",
         "secmon wbd servers",
+        "secmon wbd detections",
+        "secmon wbd exceptions",
+        "secmon wbd events push",
+        "secmon wbd rules preview",
+        "secmon wbd detection-rules",
         "--output",
     ):
         assert needle in section, needle

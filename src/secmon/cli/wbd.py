@@ -17,7 +17,8 @@ from secmon.wire.ncp_wbd import server_item
 
 @click.group()
 def wbd() -> None:
-    """Webshell Behavior Detector: detection targets, process-event ingest."""
+    """Webshell Behavior Detector: detections, exceptions, rules and servers through the
+    API (secmon or the cloud); server registration and process-event ingest on the database."""
 
 
 @wbd.group()

@@ -2,9 +2,10 @@
 secmon.client (so against secmon or the cloud). `secmon wbd servers ...` lives in
 `wbd_servers_client`.
 
-`attach(wbd)` hangs both groups under the existing `secmon wbd` group. Detections,
-excepted detections and the notification interval join the same way, as `detections`,
-`exceptions` and `alarm` groups in modules of their own, when the server has them.
+`attach(wbd)` hangs both groups under the existing `secmon wbd` group, with
+`detections`, `exceptions`, `events` and `detection-rules` from `wbd_detections_client`.
+The notification interval will join the same way, as an `alarm` group in a module of
+its own, when the server has it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from secmon.cli.client_common import (
     time_range,
     walk_pages,
 )
+from secmon.cli.wbd_detections_client import DETECTION_COLUMNS, DETECTION_KEYS
 from secmon.client import ExceptionRule, Page
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -337,6 +339,51 @@ def rules_create(
     conn.printer(_rule_columns(False), RULE_KEYS).one(rule.to_wire())
 
 
+@rules.command("preview")
+@rule_field_options(creating=True)
+@click.option("--disabled", is_flag=True, help="Accepted as create takes it; a preview ignores it.")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=7,
+    show_default=True,
+    help="How far back to look (secmon allows up to 365).",
+)
+@client_command
+def rules_preview(
+    conn: Connection,
+    name: str,
+    target_type: str,
+    memo: str | None,
+    disabled: bool,
+    days: int,
+    **kwargs: Any,
+) -> None:
+    """How many detections of the last --days days a rule would have excepted, with a
+    sample, before anyone saves it (secmon extension). Takes the flags of `rules create`.
+
+    \b
+    Example:
+      secmon wbd rules preview --name "php sh" --target-type everyServer \\
+          --process-name sh --process-name-of-parent php --process-name-of-parent-condition START --days 30
+    """
+    fields = _rule_fields(kwargs)
+    if memo is not None:
+        fields["memo"] = memo
+    with conn.wbd() as wbd:
+        preview = wbd.preview_rule(name, target_type, days=days, **fields)
+    if conn.output != "table":
+        conn.printer([], ["wouldSuppress", "sample"]).one(preview.to_wire())
+        return
+    count, sample = preview.would_suppress, [d.to_wire() for d in preview.sample]
+    some = f" (a sample of {len(sample)} below)" if 0 < len(sample) < count else ""
+    click.echo(
+        f"would have excepted {count} detection{'' if count == 1 else 's'} of the last {days} days{some}"
+    )
+    if sample:
+        conn.printer(DETECTION_COLUMNS, DETECTION_KEYS).items(sample)
+
+
 @rules.command("update")
 @click.argument("rule_id")
 @rule_field_options(creating=False)
@@ -447,8 +494,11 @@ def rules_history(conn: Connection, rule_id: str) -> None:
 
 
 def attach(group: click.Group) -> None:
-    """Hang `rules` and `servers` under the `secmon wbd` group."""
+    """Hang `rules`, `servers`, `detections`, `exceptions`, `events` and `detection-rules`
+    under the `secmon wbd` group."""
+    from secmon.cli import wbd_detections_client
     from secmon.cli.wbd_servers_client import servers
 
     group.add_command(rules)
     group.add_command(servers)
+    wbd_detections_client.attach(group)

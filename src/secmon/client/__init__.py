@@ -14,6 +14,8 @@ own tools find them (`Credentials`). The endpoints default to the cloud's; pass
     with WebshellBehaviorDetector() as wbd:          # the cloud, ~/.ncloud/configure
         for rule in wbd.iter_deleted_rules(name="php"):
             print(rule.rule_id, rule.deleted_at)
+        for found in wbd.iter_detections(process_name_of_parent="php", detect_from=start):
+            print(found.detection_id, found.command, found.rule_id)
 
 `AsyncSecurityMonitoring` and `AsyncWebshellBehaviorDetector` have the same methods,
 awaited (``async for`` over the iterators). Errors: see `_exceptions` for the tree.
@@ -39,13 +41,29 @@ from secmon.client._exceptions import (
     TransportError,
     WbdError,
 )
-from secmon.client._models import DetectionTarget, ExceptionRule, IpsEvent, IpsPage, Page, RuleChange
+from secmon.client._models import (
+    Detection,
+    DetectionRule,
+    DetectionTarget,
+    ExceptedDetection,
+    ExceptionRule,
+    IpsEvent,
+    IpsPage,
+    Page,
+    ProcessReport,
+    RuleChange,
+    RulePreview,
+)
 from secmon.client._params import (
+    ActionStatus,
     AgentStatus,
+    Ancestor,
     Condition,
+    DetectionFilters,
     IpsFilters,
     Order,
     Platform,
+    ProcessEvent,
     RuleChanges,
     RuleFields,
     RuleFilters,
@@ -58,7 +76,9 @@ __all__ = [
     "ENDPOINT_ENV",
     "SM_ENDPOINT",
     "WBD_ENDPOINT",
+    "ActionStatus",
     "AgentStatus",
+    "Ancestor",
     "ApiError",
     "AsyncSecurityMonitoring",
     "AsyncWebshellBehaviorDetector",
@@ -67,7 +87,11 @@ __all__ = [
     "ConfigurationError",
     "Credentials",
     "CredentialsError",
+    "Detection",
+    "DetectionFilters",
+    "DetectionRule",
     "DetectionTarget",
+    "ExceptedDetection",
     "ExceptionRule",
     "GatewayError",
     "IpsEvent",
@@ -77,12 +101,15 @@ __all__ = [
     "Page",
     "PermissionDenied",
     "Platform",
+    "ProcessEvent",
+    "ProcessReport",
     "RateLimited",
     "ResponseError",
     "RuleChange",
     "RuleChanges",
     "RuleFields",
     "RuleFilters",
+    "RulePreview",
     "SecmonClientError",
     "SecurityMonitoring",
     "ServerFilters",

@@ -19,15 +19,20 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
-from secmon.client._params import AgentStatus, Condition, TargetType
+from secmon.client._params import ActionStatus, AgentStatus, Condition, TargetType
 
 __all__ = [
+    "Detection",
+    "DetectionRule",
     "DetectionTarget",
+    "ExceptedDetection",
     "ExceptionRule",
     "IpsEvent",
     "IpsPage",
     "Page",
+    "ProcessReport",
     "RuleChange",
+    "RulePreview",
 ]
 
 T = TypeVar("T")
@@ -61,6 +66,7 @@ OptionalIdent = Annotated[str | None, BeforeValidator(_to_str)]
 ConditionValue = Annotated[Condition | str | None, Field(union_mode="left_to_right")]
 TargetTypeValue = Annotated[TargetType | str, Field(union_mode="left_to_right")]
 AgentStatusValue = Annotated[AgentStatus | str | None, Field(union_mode="left_to_right")]
+ActionStatusValue = Annotated[ActionStatus | str | None, Field(union_mode="left_to_right")]
 
 
 def _utc(ms: int | None) -> datetime | None:
@@ -203,3 +209,103 @@ class DetectionTarget(WireModel):
     @property
     def registered_at(self) -> datetime | None:
         return _utc(self.registered_time)
+
+
+class Detection(WireModel):
+    """A webshell detection (GetWebshell / SearchWebshell item): the process that ran, its
+    parent, and secmon's verdict (`rule_id`, `rule_name`, `severity`, `detect_count`).
+
+    PIDs, uid/gid and the instance number are strings, as the cloud sends them. `time`
+    fields are epoch ms: `action_time` when the process ran, `detect_time` when it was
+    detected, `collect_time` when it reached the server.
+    """
+
+    detection_id: Ident = Field(alias="detectionId")
+    instance_no: OptionalIdent = Field(None, alias="instanceNo")
+    host_name: str | None = Field(None, alias="hostName")
+    server_name: str | None = Field(None, alias="serverName")
+    container_name: str | None = Field(None, alias="containerName")
+    private_ip_of_server: str | None = Field(None, alias="privateIPofServer")
+    command: str | None = Field(None, alias="command", description="The full command line")
+    process_name: str | None = Field(None, alias="processName")
+    process_arg: str | None = Field(None, alias="processArg")
+    process_id: OptionalIdent = Field(None, alias="processId")
+    executor: str | None = Field(None, alias="executor")
+    process_id_of_parent: OptionalIdent = Field(None, alias="processIdOfParent")
+    process_name_of_parent: str | None = Field(None, alias="processNameOfParent")
+    process_arg_of_parent: str | None = Field(None, alias="processArgOfParent")
+    executor_of_parent: str | None = Field(None, alias="executorOfParent")
+    uid: OptionalIdent = Field(None, alias="uid")
+    euid: OptionalIdent = Field(None, alias="euid")
+    gid: OptionalIdent = Field(None, alias="gid")
+    egid: OptionalIdent = Field(None, alias="egid")
+    suspicious_ip: str | None = Field(None, alias="suspiciousIP")
+    action_status: ActionStatusValue = Field(None, alias="actionStatus")
+    memo: str | None = Field(None, alias="memo")
+    action_time: int | None = Field(None, alias="actionTime")
+    detect_time: int | None = Field(None, alias="detectTime")
+    collect_time: int | None = Field(None, alias="collectTime")
+    last_updated_time: int | None = Field(None, alias="lastUpdatedTime")
+    rule_id: str | None = Field(None, alias="ruleId", description="secmon: the detection rule that fired")
+    rule_name: str | None = Field(None, alias="ruleName")
+    severity: int | None = Field(None, alias="severity", description="1 low, 2 medium, 3 high, 4 critical")
+    detect_count: int | None = Field(None, alias="detectCount", description="Repeats counted on it")
+
+    @property
+    def detected_at(self) -> datetime | None:
+        return _utc(self.detect_time)
+
+    @property
+    def acted_at(self) -> datetime | None:
+        return _utc(self.action_time)
+
+    @property
+    def collected_at(self) -> datetime | None:
+        return _utc(self.collect_time)
+
+    @property
+    def last_updated_at(self) -> datetime | None:
+        return _utc(self.last_updated_time)
+
+
+class _ExceptionId(WireModel):
+    """`exceptionId`, first on the wire (a base of ExceptedDetection only for field order)."""
+
+    exception_id: Ident = Field(alias="exceptionId")
+
+
+class ExceptedDetection(Detection, _ExceptionId):
+    """An excepted detection (GetExceptedWebshell item): a Detection with its
+    `exception_id` and the exception rule that matched (None when excepted by hand)."""
+
+    excepted_rule_id: OptionalIdent = Field(None, alias="exceptedRuleId")
+    excepted_rule_name: str | None = Field(None, alias="exceptedRuleName")
+
+
+class ProcessReport(WireModel):
+    """What secmon did with pushed process events (secmon extension)."""
+
+    accepted: int = Field(alias="accepted", description="Well-formed events, run through detection")
+    detections: int = Field(alias="detections", description="New detections")
+    excepted: int = Field(alias="excepted", description="New excepted detections")
+    repeats: int = Field(alias="repeats", description="Events counted on an existing detection")
+    malformed: int = Field(alias="malformed", description="Records refused")
+
+
+class RulePreview(WireModel):
+    """How many live detections of the last N days a candidate rule would have excepted,
+    and up to 10 of them (secmon extension)."""
+
+    would_suppress: int = Field(alias="wouldSuppress")
+    sample: list[Detection] = Field(alias="sample")
+
+
+class DetectionRule(WireModel):
+    """A built-in detection rule and whether it is on for the account (secmon extension)."""
+
+    rule_id: str = Field(alias="ruleId")
+    name: str = Field(alias="ruleName")
+    severity: int = Field(alias="severity", description="1 low, 2 medium, 3 high, 4 critical")
+    description: str | None = Field(None, alias="description")
+    references: list[str] = Field(default_factory=list, alias="references")
+    enabled: bool = Field(alias="enabled")

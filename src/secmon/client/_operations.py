@@ -3,26 +3,35 @@
 Functions here build Calls from typed arguments; the sync and async clients only
 execute them (see `_base`). Python names become the cloud's names here, once.
 
-Adding an operation (detections, excepted detections, the notification interval, when
-the server has them) is: a builder here, a result model in `_models`, and a one-line
-method on each of the four client classes that runs it, e.g.::
-
-    def search_detections(index, size, filters) -> Call[Page[Detection]]:
-        body = {**_wire(filters, DETECTION_FILTERS), "pageIndex": index, "pageSize": size}
-        return Call("POST", "/api/v1/detections", parse=_page(Detection), body=body, read=True)
+Adding an operation (the notification interval, when the server has it) is: a builder
+here, a result model in `_models`, and a one-line method on each of the four client
+classes that runs it, as `detections_search` and its methods do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, Literal, Protocol, TypeVar
 from urllib.parse import quote
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from secmon.client._exceptions import ConfigurationError
-from secmon.client._models import DetectionTarget, ExceptionRule, IpsEvent, IpsPage, Page, RuleChange
+from secmon.client._models import (
+    Detection,
+    DetectionRule,
+    DetectionTarget,
+    ExceptedDetection,
+    ExceptionRule,
+    IpsEvent,
+    IpsPage,
+    Page,
+    ProcessReport,
+    RuleChange,
+    RulePreview,
+)
 from secmon.client._params import Platform, epoch_ms
 
 T = TypeVar("T")
@@ -30,6 +39,7 @@ T_co = TypeVar("T_co", covariant=True)
 I_co = TypeVar("I_co", covariant=True)
 I = TypeVar("I")  # noqa: E741
 M = TypeVar("M", bound=BaseModel)
+D = TypeVar("D", bound=Detection)
 Product = Literal["sm", "wbd"]
 
 SM_PREFIX: dict[Platform, str] = {
@@ -120,6 +130,11 @@ def _page(model: type[M]) -> Callable[[Any], Page[M]]:
 
 def _nothing(result: Any) -> None:
     return None
+
+
+def _list(model: type[M]) -> Callable[[Any], list[M]]:
+    adapter = TypeAdapter(list[model])  # type: ignore[valid-type]
+    return adapter.validate_python
 
 
 # -- Security Monitoring
@@ -337,3 +352,104 @@ def server_add(
 def server_group_delete(group_id: str) -> Call[None]:
     """secmon extension: delete a server group (its servers leave it)."""
     return Call("DELETE", f"{EXT}/server-groups/{_segment(group_id)}", _nothing)
+
+
+# -- WBD detections and excepted detections
+
+DETECTION_FILTERS: dict[str, str] = {
+    "action_status": "actionStatus",
+    "detect_from": "detectTimeFrom",
+    "detect_to": "detectTimeTo",
+    "host_name": "hostName",
+    "memo": "memo",
+    "private_ip_of_server": "privateIPofServer",
+    "server_name": "serverName",
+    "suspicious_ip": "suspiciousIP",
+    **_MATCH,
+}
+DETECTION_TIMES = frozenset({"detect_from", "detect_to"})
+
+
+#: Where each kind lives: detections, and excepted detections ("exceptions").
+_DETECTION_PATHS: dict[type[Detection], str] = {
+    Detection: f"{WBD}/detections",
+    ExceptedDetection: f"{WBD}/exceptions",
+}
+
+
+def detections_list(model: type[D], index: int, size: int) -> Call[Page[D]]:
+    """GetWebshell (model Detection) / GetExceptedWebshell (model ExceptedDetection): GET,
+    paging in the signed query; newest first."""
+    query = (("pageIndex", str(index)), ("pageSize", str(size)))
+    return Call("GET", _DETECTION_PATHS[model], _page(model), query=query, read=True)
+
+
+def detections_search(model: type[D], index: int, size: int, filters: Mapping[str, Any]) -> Call[Page[D]]:
+    """SearchWebshell / SearchExceptedWebshell (POST, a read)."""
+    body = _wire(filters, DETECTION_FILTERS, DETECTION_TIMES)
+    if "actionStatus" in body:
+        body["actionStatus"] = str(body["actionStatus"])
+    body.update({"pageIndex": index, "pageSize": size})
+    return Call("POST", _DETECTION_PATHS[model], _page(model), body=body, read=True)
+
+
+def detections_pager(model: type[D], size: int, filters: Mapping[str, Any]) -> Pager[D]:
+    if any(v is not None for v in filters.values()):
+        return Pager(lambda n: detections_search(model, n, size, filters), first=0, size=size)
+    return Pager(lambda n: detections_list(model, n, size), first=0, size=size)
+
+
+def detection_memo(model: type[Detection], ident: str, content: str | None) -> Call[None]:
+    """UpdateWebshellMemo / UpdateExceptedWebshellMemo (a memo marks it confirmed)."""
+    path = f"{_DETECTION_PATHS[model]}/{_segment(ident)}/memo"
+    return Call("PATCH", path, _nothing, body={"content": content})
+
+
+def detection_delete(detection_id: str) -> Call[None]:
+    """DeleteWebshell."""
+    return Call("DELETE", f"{WBD}/detections/{_segment(detection_id)}", _nothing)
+
+
+def exception_cancel(exception_id: str) -> Call[None]:
+    """RevokeExceptedWebshell: the excepted detection goes back to the detections list."""
+    return Call("PATCH", f"{WBD}/exceptions/{_segment(exception_id)}/cancel", _nothing)
+
+
+def detection_except(detection_id: str, create_rule: bool) -> Call[ExceptedDetection]:
+    """secmon extension: move a detection to the excepted list (and make a rule from it)."""
+    path = f"{EXT}/detections/{_segment(detection_id)}/except"
+    return Call("POST", path, _model(ExceptedDetection), body={"createRule": create_rule})
+
+
+def _event(record: Mapping[str, Any]) -> dict[str, Any]:
+    event = dict(record)
+    if isinstance(event.get("time"), datetime):
+        event["time"] = epoch_ms(event["time"])
+    return event
+
+
+def events_push(events: Iterable[Mapping[str, Any]]) -> Call[ProcessReport]:
+    """secmon extension: process events (native format) in one JSON array. Not a read:
+    a retried push would count its events twice."""
+    body = [_event(e) for e in events]
+    return Call("POST", f"{EXT}/process-events", _model(ProcessReport), body=body)
+
+
+def rule_preview(name: str, target_type: str, days: int, fields: Mapping[str, Any]) -> Call[RulePreview]:
+    """secmon extension: what a candidate rule would have excepted in the last `days` days
+    (POST, but a read: nothing is saved)."""
+    body: dict[str, Any] = {"exceptedRuleName": name, "exceptTargetType": str(target_type)}
+    body.update(_fields(fields))
+    body["days"] = days
+    return Call("POST", f"{EXT}/exception-rules/preview", _model(RulePreview), body=body, read=True)
+
+
+def detection_rules() -> Call[list[DetectionRule]]:
+    """secmon extension: the built-in detection rules and whether each is on."""
+    return Call("GET", f"{EXT}/detection-rules", _list(DetectionRule), read=True)
+
+
+def detection_rule_set(rule_id: str, enabled: bool) -> Call[DetectionRule]:
+    """secmon extension: switch a detection rule on or off for the account."""
+    path = f"{EXT}/detection-rules/{_segment(rule_id)}"
+    return Call("PATCH", path, _model(DetectionRule), body={"enabled": enabled})

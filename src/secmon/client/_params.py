@@ -9,14 +9,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TypedDict
+from typing import Required, TypedDict
 
 __all__ = [
+    "ActionStatus",
     "AgentStatus",
+    "Ancestor",
     "Condition",
+    "DetectionFilters",
     "IpsFilters",
     "Order",
     "Platform",
+    "ProcessEvent",
     "RuleChanges",
     "RuleFields",
     "RuleFilters",
@@ -63,6 +67,13 @@ class AgentStatus(StrEnum):
     ERROR = "error"
     ACTIVATING = "activating"
     DOWN = "down"
+
+
+class ActionStatus(StrEnum):
+    """Whether someone has looked at a detection (a memo marks it confirmed)."""
+
+    BLANK = "blank"
+    CONFIRMED = "confirmed"
 
 
 def epoch_ms(value: TimeArg) -> int:
@@ -153,3 +164,56 @@ class ServerFilters(TypedDict, total=False):
     web_root_path: str
     file_upload_path: str
     agent_status: Sequence[AgentStatus | str]
+
+
+class DetectionFilters(TypedDict, total=False):
+    """Filters of SearchWebshell and SearchExceptedWebshell: text filters are substrings
+    (any case in secmon); detect_from/detect_to bound detectTime, both inclusive."""
+
+    action_status: ActionStatus | str
+    detect_from: TimeArg
+    detect_to: TimeArg
+    executor: str
+    executor_of_parent: str
+    host_name: str
+    memo: str
+    #: privateIPofServer
+    private_ip_of_server: str
+    process_arg: str
+    process_arg_of_parent: str
+    process_name: str
+    process_name_of_parent: str
+    server_name: str
+    #: suspiciousIP
+    suspicious_ip: str
+
+
+class Ancestor(TypedDict, total=False):
+    """One process above the parent in a ProcessEvent's `ancestors`, nearest first."""
+
+    processName: str
+    processArg: str | None
+    executor: str | None
+
+
+class ProcessEvent(TypedDict, total=False):
+    """One process execution as an agent reports it (secmon's native format, pushed with
+    push_events). Keys are the wire names; `time` is epoch ms (a datetime is converted);
+    processArg is the arguments without argv[0]; PIDs are integers."""
+
+    time: Required[TimeArg]
+    instanceNo: Required[str]
+    processName: Required[str]
+    hostName: str | None
+    processArg: str | None
+    processId: int | None
+    executor: str | None
+    processNameOfParent: str | None
+    processArgOfParent: str | None
+    processIdOfParent: int | None
+    executorOfParent: str | None
+    exePath: str | None
+    cwd: str | None
+    containerName: str | None
+    ancestors: list[Ancestor]
+    suspiciousIP: str | None

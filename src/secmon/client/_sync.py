@@ -4,19 +4,33 @@ request and response logic lives in `_base.BaseClient`, shared with `_async`."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Self, TypeVar, Unpack
+from typing import Any, Self, TypeVar, Unpack
 
 import httpx
 
 from secmon.client import _operations as ops
 from secmon.client._base import SM_ENDPOINT, WBD_ENDPOINT, BaseClient, ClientOptions
-from secmon.client._models import DetectionTarget, ExceptionRule, IpsEvent, IpsPage, Page, RuleChange
+from secmon.client._models import (
+    Detection,
+    DetectionRule,
+    DetectionTarget,
+    ExceptedDetection,
+    ExceptionRule,
+    IpsEvent,
+    IpsPage,
+    Page,
+    ProcessReport,
+    RuleChange,
+    RulePreview,
+)
 from secmon.client._operations import Call, Pager
 from secmon.client._params import (
+    DetectionFilters,
     IpsFilters,
     Platform,
+    ProcessEvent,
     RuleChanges,
     RuleFields,
     RuleFilters,
@@ -122,8 +136,9 @@ class SecurityMonitoring(SyncClient):
 
 
 class WebshellBehaviorDetector(SyncClient):
-    """Webshell Behavior Detector: exception rules, deleted rules, detection targets, and
-    secmon's extensions (create/update/restore rules, history, server registration).
+    """Webshell Behavior Detector: detections, excepted detections, exception rules, deleted
+    rules, detection targets, and secmon's extensions (process-event push, except, rule
+    preview, detection rules, create/update/restore rules, history, server registration).
 
     >>> with WebshellBehaviorDetector() as wbd:
     ...     for rule in wbd.iter_rules(process_name="php"):
@@ -247,3 +262,85 @@ class WebshellBehaviorDetector(SyncClient):
     def delete_server_group(self, group_id: str) -> None:
         """secmon extension: delete a server group; rules targeting it get groupIsDeleted."""
         return self._execute(ops.server_group_delete(group_id))
+
+    # -- detections
+
+    def list_detections(self, *, page_index: int = 0, page_size: int = 20) -> Page[Detection]:
+        """GetWebshell: one page (0-based) of detections, newest first."""
+        return self._execute(ops.detections_list(Detection, page_index, page_size))
+
+    def search_detections(
+        self, *, page_index: int = 0, page_size: int = 20, **filters: Unpack[DetectionFilters]
+    ) -> Page[Detection]:
+        """SearchWebshell: one page of detections matching every filter."""
+        return self._execute(ops.detections_search(Detection, page_index, page_size, filters))
+
+    def iter_detections(
+        self, *, page_size: int = 100, **filters: Unpack[DetectionFilters]
+    ) -> Iterator[Detection]:
+        """Every detection (matching the filters, if any), walking the pages."""
+        return self._walk(ops.detections_pager(Detection, page_size, filters))
+
+    def set_detection_memo(self, detection_id: str, content: str | None) -> None:
+        """UpdateWebshellMemo (a memo marks the detection confirmed)."""
+        return self._execute(ops.detection_memo(Detection, detection_id, content))
+
+    def delete_detection(self, detection_id: str) -> None:
+        """DeleteWebshell."""
+        return self._execute(ops.detection_delete(detection_id))
+
+    def except_detection(self, detection_id: str, *, create_rule: bool = False) -> ExceptedDetection:
+        """secmon extension: move a detection to the excepted list; with create_rule, also
+        create an exception rule from it (scoped to its server) for what comes next."""
+        return self._execute(ops.detection_except(detection_id, create_rule))
+
+    # -- excepted detections
+
+    def list_exceptions(self, *, page_index: int = 0, page_size: int = 20) -> Page[ExceptedDetection]:
+        """GetExceptedWebshell: one page of excepted detections, newest first."""
+        return self._execute(ops.detections_list(ExceptedDetection, page_index, page_size))
+
+    def search_exceptions(
+        self, *, page_index: int = 0, page_size: int = 20, **filters: Unpack[DetectionFilters]
+    ) -> Page[ExceptedDetection]:
+        """SearchExceptedWebshell: one page of excepted detections matching every filter."""
+        return self._execute(ops.detections_search(ExceptedDetection, page_index, page_size, filters))
+
+    def iter_exceptions(
+        self, *, page_size: int = 100, **filters: Unpack[DetectionFilters]
+    ) -> Iterator[ExceptedDetection]:
+        """Every excepted detection (matching the filters, if any), walking the pages."""
+        return self._walk(ops.detections_pager(ExceptedDetection, page_size, filters))
+
+    def set_exception_memo(self, exception_id: str, content: str | None) -> None:
+        """UpdateExceptedWebshellMemo. The exception id or the detection id both name it."""
+        return self._execute(ops.detection_memo(ExceptedDetection, exception_id, content))
+
+    def cancel_exception(self, exception_id: str) -> None:
+        """RevokeExceptedWebshell: back to the detections list (the exception id or the
+        detection id)."""
+        return self._execute(ops.exception_cancel(exception_id))
+
+    # -- process events, rule preview, detection rules (secmon extensions)
+
+    def push_events(self, events: Iterable[ProcessEvent | Mapping[str, Any]]) -> ProcessReport:
+        """Run process events (secmon's native format) through detection, in one request
+        (the server takes up to 1 MiB a request: send large loads in batches). Never
+        retried: a repeat would count the events twice."""
+        return self._execute(ops.events_push(events))
+
+    def preview_rule(
+        self, name: str, target_type: TargetType | str, *, days: int = 7, **fields: Unpack[RuleFields]
+    ) -> RulePreview:
+        """How many detections of the last `days` days a rule with these fields would have
+        excepted, with a sample; nothing is saved. Takes create_rule's arguments."""
+        return self._execute(ops.rule_preview(name, target_type, days, fields))
+
+    def list_detection_rules(self) -> list[DetectionRule]:
+        """The built-in detection rules, each with whether it is on for the account."""
+        return self._execute(ops.detection_rules())
+
+    def set_detection_rule(self, rule_id: str, *, enabled: bool) -> DetectionRule:
+        """Switch a built-in detection rule on or off for the account (applies to events
+        received from then on)."""
+        return self._execute(ops.detection_rule_set(rule_id, enabled))

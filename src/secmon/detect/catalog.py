@@ -10,6 +10,7 @@ an image tool or a virus scanner — stay quiet.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from collections.abc import Callable
@@ -26,6 +27,7 @@ class Severity(IntEnum):
     CRITICAL = 4
 
 
+@functools.lru_cache(maxsize=65_536)
 def base(name: str | None) -> str:
     """`/usr/sbin/php-fpm8.2` → `php-fpm8.2`; process titles keep their first word."""
     if not name:
@@ -74,6 +76,7 @@ _INTERPRETERS_SERVING = ("ruby", "perl", "python")  # only with a web marker in 
 _WEB_MARKERS = ("puma", "unicorn", "rails", "rackup", "plackup", "starman", "mod_perl", "manage.py runserver")
 
 
+@functools.lru_cache(maxsize=65_536)
 def is_web_server(name: str | None, args: str | None) -> bool:
     b = base(name)
     if not b:
@@ -90,6 +93,16 @@ def is_web_server(name: str | None, args: str | None) -> bool:
     return False
 
 
+def _through_shells(chain: list[tuple[str | None, str | None]]) -> bool:
+    """web server → shell(s) → this process: a web server above, only shells between."""
+    for name, args in chain:
+        if is_web_server(name, args):
+            return True
+        if base(name) not in SHELLS:
+            return False
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class Observed:
     """An event prepared for the rules: base names, the command, and the chain above it."""
@@ -102,6 +115,8 @@ class Observed:
     chain: tuple[tuple[str, str], ...]
     web_parent: bool
     web_ancestor: bool
+    #: started by a web server, directly or through shells
+    under_web: bool
 
     @classmethod
     def of(cls, event: ProcessEvent) -> Observed:
@@ -114,8 +129,9 @@ class Observed:
         ]
         chain = tuple((base(n), a or "") for n, a in raw_chain if n)
         web_parent = bool(raw_chain) and is_web_server(*raw_chain[0])
-        web_ancestor = any(is_web_server(n, a) for n, a in raw_chain)
-        return cls(event, name, args, f"{name} {args}".strip(), chain, web_parent, web_ancestor)
+        web_ancestor = web_parent or any(is_web_server(n, a) for n, a in raw_chain[1:])
+        under_web = web_parent or (web_ancestor and _through_shells(raw_chain))
+        return cls(event, name, args, f"{name} {args}".strip(), chain, web_parent, web_ancestor, under_web)
 
     @property
     def shell_command(self) -> str | None:
@@ -134,19 +150,6 @@ class Observed:
     def effective(self) -> str:
         """What actually runs: the shell's -c command, or the command itself."""
         return self.shell_command or self.command
-
-    @property
-    def under_web(self) -> bool:
-        """Started by a web server, directly or through shells."""
-        if self.web_parent:
-            return True
-        # web server → shell(s) → this process
-        for name, args in self.chain:
-            if is_web_server(name, args):
-                return True
-            if name not in SHELLS:
-                return False
-        return False
 
 
 # -- what benign web applications legitimately run
@@ -182,6 +185,7 @@ _BENIGN_TOOLS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=65_536)
 def _first_word(command: str) -> str:
     try:
         words = shlex.split(command)

@@ -83,7 +83,7 @@ class DetectionService:
         return frozenset(r.rule_id for r in CATALOG if settings.get(r.rule_id, True))
 
     def _server(self, member_no: int, event: ProcessEvent, known: dict[str, Server]) -> Server:
-        server = known.get(event.instance_no) or self._store.server(member_no, event.instance_no)
+        server = known.get(event.instance_no)
         if server is None:
             # An agent we have not heard of: register it so rules can target it.
             server = self._store.register_server(
@@ -108,16 +108,17 @@ class DetectionService:
         report = ProcessReport()
         enabled = self.enabled_rules(member_no)
         index = self._exception_index(member_no)
-        servers: dict[str, Server] = {}
+        # One query for the account's servers; an instance not among them registers itself.
+        servers = {s.instance_no: s for s in self._store.servers(member_no)}
         now = self._clock()
         found: list[NewDetection] = []
         for event in events:
             report.accepted += 1
+            server = self._server(member_no, event, servers)
             hits = evaluate(event, enabled)
             if not hits:
                 continue
             rule = hits[0]
-            server = self._server(member_no, event, servers)
             exception = index.first_match(server.scope, event.facts)
             found.append(
                 NewDetection(
