@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from secmon.domain.addresses import ip_key
 from secmon.domain.events import IpsEvent, IpsPage, IpsQuery, Order, Platform, StoredIpsEvent
-from secmon.store.labels import LabelCache, LabelKind
+from secmon.store.labels import NO_LABEL, LabelCache, LabelKind
 from secmon.store.session import Row, Session
 
 HOUR_MS = 3_600_000
@@ -42,13 +43,18 @@ ON CONFLICT (member_no, platform, hour) DO UPDATE SET n = ips_hourly_counts.n + 
 """
 
 _UPSERT_LABEL_COUNTS = """
-INSERT INTO ips_label_counts (
+INSERT INTO ips_label_counts (member_no, platform, label_id, hour, n) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (member_no, platform, label_id, hour) DO UPDATE SET n = ips_label_counts.n + excluded.n
+"""
+
+_UPSERT_COMBO_COUNTS = """
+INSERT INTO ips_combo_counts (
     member_no, platform, hour, event_name_id, attack_type_id, protocol_id, region_id,
     zone_id, n
 ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (member_no, platform, hour, event_name_id, attack_type_id, protocol_id,
              region_id, zone_id)
-DO UPDATE SET n = ips_label_counts.n + excluded.n
+DO UPDATE SET n = ips_combo_counts.n + excluded.n
 """
 
 _SELECT_COLUMNS = """
@@ -59,41 +65,65 @@ signature_id, severity, action_id, flow_id, app_proto_id
 
 
 def wanted_labels(events: Sequence[IpsEvent]) -> dict[LabelKind, set[str]]:
-    wanted: dict[LabelKind, set[str]] = {kind: set() for _, kind in _LABEL_FIELDS}
-    for event in events:
-        for attr, kind in _LABEL_FIELDS:
-            value = getattr(event, attr)
-            if value is not None:
-                wanted[kind].add(value)
+    wanted: dict[LabelKind, set[str]] = {}
+    for attr, kind in _LABEL_FIELDS:
+        values = {getattr(e, attr) for e in events}
+        values.discard(None)
+        wanted[kind] = values
     return wanted
+
+
+_V4_MAPPED_PREFIX = b"\x00" * 10 + b"\xff\xff"
+
+
+def _address_key(text: str | None) -> bytes | None:
+    """`ip_key`, with a C fast path for dotted IPv4 (most addresses; ipaddress is slow).
+
+    glibc's inet_pton accepts exactly the dotted quads ipaddress does (four decimal
+    octets, no leading zeros); anything else goes to `ip_key` itself.
+    """
+    if text and "." in text and ":" not in text:
+        try:
+            return _V4_MAPPED_PREFIX + socket.inet_pton(socket.AF_INET, text)
+        except (OSError, ValueError):
+            pass
+    return ip_key(text)
 
 
 def event_rows(member_no: int, events: Sequence[IpsEvent], labels: LabelCache) -> list[Row]:
     """The INSERT_EVENT parameter rows (labels must already be ensured)."""
-    lid = labels.id_of
+    event_names = labels.ids(LabelKind.EVENT_NAME)
+    attack_types = labels.ids(LabelKind.ATTACK_TYPE)
+    protocols = labels.ids(LabelKind.PROTOCOL)
+    regions = labels.ids(LabelKind.REGION)
+    zones = labels.ids(LabelKind.ZONE)
+    vpcs = labels.ids(LabelKind.VPC)
+    actions = labels.ids(LabelKind.ACTION)
+    app_protos = labels.ids(LabelKind.APP_PROTO)
+    key = _address_key
     return [
         (
             member_no,
             PLATFORM_CODES[e.platform],
             e.detected_at,
-            lid(LabelKind.EVENT_NAME, e.event_name),
-            lid(LabelKind.ATTACK_TYPE, e.attack_type),
-            lid(LabelKind.PROTOCOL, e.protocol),
-            lid(LabelKind.REGION, e.region),
-            lid(LabelKind.ZONE, e.zone_name),
-            lid(LabelKind.VPC, e.vpc_name),
+            event_names[e.event_name],
+            attack_types[e.attack_type],
+            protocols[e.protocol],
+            regions[e.region],
+            zones[e.zone_name],
+            vpcs[e.vpc_name],
             e.attacker_ip,
-            ip_key(e.attacker_ip),
+            key(e.attacker_ip),
             e.attacker_port,
             e.target_ip,
-            ip_key(e.target_ip),
+            key(e.target_ip),
             e.target_port,
             e.detect,
             e.signature_id,
             e.severity,
-            lid(LabelKind.ACTION, e.action),
+            actions[e.action],
             e.flow_id,
-            lid(LabelKind.APP_PROTO, e.app_proto),
+            app_protos[e.app_proto],
         )
         for e in events
     ]
@@ -101,37 +131,54 @@ def event_rows(member_no: int, events: Sequence[IpsEvent], labels: LabelCache) -
 
 def add_counts(session: Session, rows: Sequence[Row]) -> None:
     """Grow the hourly rollups by the event rows just inserted (same transaction)."""
+    by_combo: Counter[tuple[int, ...]] = Counter(
+        (r[0], r[1], (r[2] // HOUR_MS) * HOUR_MS, r[3], r[4], r[5], r[6], r[7]) for r in rows
+    )
+    # The other two rollups are sums of this one; combinations are far fewer than rows.
     hourly: Counter[tuple[int, int, int]] = Counter()
-    by_label: Counter[tuple[int, ...]] = Counter()
-    for r in rows:
-        hour = (r[2] // HOUR_MS) * HOUR_MS
-        hourly[(r[0], r[1], hour)] += 1
-        by_label[(r[0], r[1], hour, r[3], r[4], r[5], r[6], r[7])] += 1
+    by_label: Counter[tuple[int, int, int, int]] = Counter()
+    for (member_no, platform, hour, *label_ids), n in by_combo.items():
+        hourly[(member_no, platform, hour)] += n
+        for label_id in label_ids:
+            if label_id != NO_LABEL:  # no filter ever selects "no value"
+                by_label[(member_no, platform, label_id, hour)] += n
     session.executemany(_UPSERT_HOURLY, [(*k, n) for k, n in hourly.items()])
     session.executemany(_UPSERT_LABEL_COUNTS, [(*k, n) for k, n in by_label.items()])
+    session.executemany(_UPSERT_COMBO_COUNTS, [(*k, n) for k, n in by_combo.items()])
 
 
 class _Where:
-    """Conditions on the columns shared by ips_events and ips_label_counts."""
+    """SQL conditions and their parameters, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, *parts: tuple[str, tuple[Any, ...]]) -> None:
         self.clauses: list[str] = []
         self.params: list[Any] = []
+        for clause, params in parts:
+            self.add(clause, *params)
 
     def add(self, clause: str, *params: Any) -> None:
         self.clauses.append(clause)
         self.params.extend(params)
 
-    def add_in(self, column: str, ids: list[int]) -> None:
+    def add_in(self, column: str, ids: Sequence[int]) -> None:
         self.add(f"{column} IN ({', '.join('?' * len(ids))})", *ids)
+
+    def copy(self) -> _Where:
+        twin = _Where()
+        twin.clauses = list(self.clauses)
+        twin.params = list(self.params)
+        return twin
 
     def sql(self) -> str:
         return " AND ".join(self.clauses)
 
 
-def _label_conditions(query: IpsQuery, labels: LabelCache) -> _Where | None:
+#: A label filter: the ips_events column and the ids of the labels it accepts.
+_LabelFilter = tuple[str, list[int]]
+
+
+def _label_filters(query: IpsQuery, labels: LabelCache) -> list[_LabelFilter] | None:
     """Label filters as id sets; None when some filter can match nothing."""
-    where = _Where()
     wanted: list[tuple[str, LabelKind, Any]] = []
     if query.event_name_contains is not None:
         needle = query.event_name_contains.casefold()
@@ -148,27 +195,25 @@ def _label_conditions(query: IpsQuery, labels: LabelCache) -> _Where | None:
     if query.zone_name is not None:
         zone = query.zone_name
         wanted.append(("zone_id", LabelKind.ZONE, lambda v: v == zone))
+    filters: list[_LabelFilter] = []
     for column, kind, predicate in wanted:
         ids = labels.matching(kind, predicate)
         if not ids:
             return None
-        where.add_in(column, ids)
-    return where
+        filters.append((column, ids))
+    return filters
 
 
 def search(session: Session, labels: LabelCache, member_no: int, query: IpsQuery) -> IpsPage:
     """Exact count and one page, on either backend."""
     labels.sync(session)
-    label_where = _label_conditions(query, labels)
-    if label_where is None:
+    label_filters = _label_filters(query, labels)
+    if label_filters is None:
         return IpsPage(total=0)
-    scope = _Where()
-    scope.add("member_no = ?", member_no)
-    scope.add("platform = ?", PLATFORM_CODES[query.platform])
-
-    events_where = _Where()
-    events_where.clauses = [*scope.clauses, *label_where.clauses]
-    events_where.params = [*scope.params, *label_where.params]
+    scope = _Where(("member_no = ?", (member_no,)), ("platform = ?", (PLATFORM_CODES[query.platform],)))
+    events_where = scope.copy()
+    for column, ids in label_filters:
+        events_where.add_in(column, ids)
     for column, rng in (("attacker_key", query.attacker), ("target_key", query.target)):
         if rng is not None:
             if rng.low == rng.high:
@@ -176,23 +221,54 @@ def search(session: Session, labels: LabelCache, member_no: int, query: IpsQuery
             else:
                 events_where.add(f"{column} BETWEEN ? AND ?", rng.low, rng.high)
 
-    total = _count(session, query, scope, label_where, events_where)
+    total = _count(session, query, scope, label_filters, events_where)
     if total == 0 or query.offset >= total:
         return IpsPage(total=total)
     direction = "ASC" if query.order is Order.ASC else "DESC"
-    rows = session.fetchall(
-        f"SELECT {_SELECT_COLUMNS} FROM ips_events "
-        f"WHERE {events_where.sql()} AND detected_at BETWEEN ? AND ? "
-        f"ORDER BY detected_at {direction}, ticket_id {direction} LIMIT ? OFFSET ?",
-        [*events_where.params, query.start, query.end, query.per_page, query.offset],
-    )
-    if not labels.has_ids(i for r in rows for i in (r[3], r[4], r[5], r[6], r[7], r[8], r[16], r[18])):
+    order = f"ORDER BY detected_at {direction}, ticket_id {direction}"
+    matches = f"FROM ips_events WHERE {events_where.sql()} AND detected_at BETWEEN ? AND ?"
+    params = [*events_where.params, query.start, query.end]
+    if query.offset == 0:
+        sql = f"SELECT {_SELECT_COLUMNS} {matches} {order} LIMIT ?"
+        params.append(query.per_page)
+    else:
+        # Deeper pages: skip the offset inside an index (every filter's index holds the
+        # ticket id), then read only the page's rows, not every skipped one.
+        sql = (
+            f"SELECT {_SELECT_COLUMNS} FROM ips_events WHERE ticket_id IN "
+            f"(SELECT ticket_id {matches} {order} LIMIT ? OFFSET ?) {order}"
+        )
+        params += [query.per_page, query.offset]
+    rows = session.fetchall(sql, params)
+    try:
+        events = _stored_events(rows, labels)
+    except KeyError:  # a label newer than the cache (added by another process)
         labels.sync(session)
-    return IpsPage(total=total, events=[_stored_event(r, labels) for r in rows])
+        events = _stored_events(rows, labels)
+    return IpsPage(total=total, events=events)
+
+
+def _rollup(scope: _Where, label_filters: list[_LabelFilter]) -> tuple[str, _Where]:
+    """The rollup table that answers these label filters by the hour, and its conditions."""
+    if not label_filters:
+        return "ips_hourly_counts", scope
+    if len(label_filters) == 1:
+        # Label ids are unique across kinds, so one filter is a set of label ids.
+        where = scope.copy()
+        where.add_in("label_id", label_filters[0][1])
+        return "ips_label_counts", where
+    where = scope.copy()
+    for column, ids in label_filters:
+        where.add_in(column, ids)
+    return "ips_combo_counts", where
 
 
 def _count(
-    session: Session, query: IpsQuery, scope: _Where, label_where: _Where, events_where: _Where
+    session: Session,
+    query: IpsQuery,
+    scope: _Where,
+    label_filters: list[_LabelFilter],
+    events_where: _Where,
 ) -> int:
     count_events = (
         f"SELECT count(*) FROM ips_events WHERE {events_where.sql()} AND detected_at BETWEEN ? AND ?"
@@ -203,12 +279,7 @@ def _count(
         row = session.fetchone(count_events, [*events_where.params, query.start, query.end])
         return int(row[0]) if row else 0
     # Whole hours come from a rollup; the partial hours at either edge from the index.
-    if label_where.clauses:
-        rollup_table, rollup_where = "ips_label_counts", _Where()
-        rollup_where.clauses = [*scope.clauses, *label_where.clauses]
-        rollup_where.params = [*scope.params, *label_where.params]
-    else:
-        rollup_table, rollup_where = "ips_hourly_counts", scope
+    rollup_table, rollup_where = _rollup(scope, label_filters)
     sql = (
         f"SELECT (SELECT coalesce(sum(n), 0) FROM {rollup_table} "
         f"WHERE {rollup_where.sql()} AND hour >= ? AND hour < ?), "
@@ -230,28 +301,38 @@ def _count(
     return int(row[0]) + int(row[1]) + int(row[2])
 
 
-def _stored_event(r: Row, labels: LabelCache) -> StoredIpsEvent:
-    value = labels.value_of
-    return StoredIpsEvent(
-        ticket_id=int(r[0]),
-        event=IpsEvent(
-            platform=PLATFORMS_BY_CODE[r[1]],
-            detected_at=int(r[2]),
-            event_name=value(r[3]) or "",
-            attack_type=value(r[4]),
-            protocol=value(r[5]),
-            region=value(r[6]),
-            zone_name=value(r[7]),
-            vpc_name=value(r[8]),
-            attacker_ip=r[9],
-            attacker_port=r[10],
-            target_ip=r[11],
-            target_port=r[12],
-            detect=int(r[13]),
-            signature_id=r[14],
-            severity=r[15],
-            action=value(r[16]),
-            flow_id=r[17],
-            app_proto=value(r[18]),
-        ),
-    )
+def _stored_events(rows: list[Row], labels: LabelCache) -> list[StoredIpsEvent]:
+    """Rows of _SELECT_COLUMNS → events; KeyError when a label id is not cached."""
+    name = labels.names()
+    platforms = PLATFORMS_BY_CODE
+    # This runs for every row of every page: one comprehension, plain dict lookups, and
+    # IpsEvent's fields by position (a third faster than by keyword), in its declared
+    # order: detected_at, event_name, platform, attack_type, attacker_ip, attacker_port,
+    # target_ip, target_port, protocol, detect, region, zone_name, vpc_name, signature_id,
+    # severity, action, flow_id, app_proto. test_every_field_round_trips guards the order.
+    return [
+        StoredIpsEvent(
+            r[0],
+            IpsEvent(
+                r[2],
+                name[r[3]] or "",
+                platforms[r[1]],
+                name[r[4]],
+                r[9],
+                r[10],
+                r[11],
+                r[12],
+                name[r[5]],
+                r[13],
+                name[r[6]],
+                name[r[7]],
+                name[r[8]],
+                r[14],
+                r[15],
+                name[r[16]],
+                r[17],
+                name[r[18]],
+            ),
+        )
+        for r in rows
+    ]

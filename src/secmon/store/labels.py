@@ -8,7 +8,7 @@ the table's row count with its own.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from enum import IntEnum
 
 from secmon.store.session import Session
@@ -28,14 +28,22 @@ class LabelKind(IntEnum):
 
 
 class LabelCache:
+    """Thread-safe for its use: lookups read plain dicts that only ever grow (under a lock)."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._ids: dict[tuple[int, str], int] = {}
+        # The same ids per kind, with None → NO_LABEL, so bulk paths map values in one lookup.
+        self._ids_by_kind: dict[int, dict[str | None, int]] = {k: {None: NO_LABEL} for k in LabelKind}
+        # Id → value, with NO_LABEL → None.
+        self._names: dict[int, str | None] = {NO_LABEL: None}
         self._values: dict[int, tuple[int, str]] = {}
 
     def _load(self, rows: Iterable[tuple[int, int, str]]) -> None:
         for ident, kind, value in rows:
             self._ids[(kind, value)] = ident
+            self._ids_by_kind.setdefault(kind, {None: NO_LABEL})[value] = ident
+            self._names[ident] = value
             self._values[ident] = (kind, value)
 
     def sync(self, session: Session) -> None:
@@ -77,18 +85,13 @@ class LabelCache:
             self._load(rows)
         return True
 
-    def id_of(self, kind: LabelKind, value: str | None) -> int:
-        if value is None:
-            return NO_LABEL
-        return self._ids[(kind, value)]
+    def ids(self, kind: LabelKind) -> Mapping[str | None, int]:
+        """Value → id for one kind (None → NO_LABEL); a KeyError means "not cached yet"."""
+        return self._ids_by_kind[kind]
 
-    def value_of(self, ident: int) -> str | None:
-        if ident == NO_LABEL:
-            return None
-        return self._values[ident][1]
-
-    def has_ids(self, idents: Iterable[int]) -> bool:
-        return all(i == NO_LABEL or i in self._values for i in idents)
+    def names(self) -> Mapping[int, str | None]:
+        """Id → value (NO_LABEL → None); a KeyError means "not cached yet"."""
+        return self._names
 
     def matching(self, kind: LabelKind, predicate: Callable[[str], bool]) -> list[int]:
         """Ids of every label of `kind` whose value satisfies `predicate`."""

@@ -73,9 +73,10 @@ CREATE INDEX ips_events_by_time ON ips_events (
 CREATE INDEX ips_events_by_attacker ON ips_events (member_no, platform, attacker_key, detected_at);
 CREATE INDEX ips_events_by_target ON ips_events (member_no, platform, target_key, detected_at);
 
--- Exact counts without scanning a long range: rows per hour (unfiltered questions)
--- and per hour and label combination (label-filtered questions). Maintained in the
--- same transaction as the events.
+-- Exact counts without scanning a long range, maintained in the same transaction as
+-- the events: rows per hour (questions without a label filter), per hour and label (a
+-- filter on one kind of label, e.g. eventNm, sums the hours of the ids it matches), and
+-- per hour and label combination (filters on several kinds at once).
 CREATE TABLE ips_hourly_counts (
     member_no INTEGER NOT NULL,
     platform  INTEGER NOT NULL,
@@ -85,6 +86,15 @@ CREATE TABLE ips_hourly_counts (
 ) WITHOUT ROWID;
 
 CREATE TABLE ips_label_counts (
+    member_no INTEGER NOT NULL,
+    platform  INTEGER NOT NULL,
+    label_id  INTEGER NOT NULL,
+    hour      INTEGER NOT NULL,
+    n         INTEGER NOT NULL,
+    PRIMARY KEY (member_no, platform, label_id, hour)
+) WITHOUT ROWID;
+
+CREATE TABLE ips_combo_counts (
     member_no      INTEGER NOT NULL,
     platform       INTEGER NOT NULL,
     hour           INTEGER NOT NULL,
