@@ -38,6 +38,7 @@ $(BENCH_VENV)/.installed: requirements-bench.lock
 
 bench: $(STAMP) $(BENCH_VENV)/.installed
 	$(BIN)/python bench/run.py --tools $(BENCH_VENV)/bin
+	$(BIN)/python bench/detection.py
 
 # Regenerate the lock files after changing dependencies (needs `uv`).
 lock:
