@@ -112,7 +112,7 @@ def wbd_ingest(
         report = ingest_process_events(
             DetectionService(store), member_no, ProcessFormat(fmt), files, instance_no=instance_no
         )
-    for problem in report.problems:
+    for problem in report.problems.shown:
         click.echo(f"{problem.source}:{problem.line}: {problem.reason}", err=True)
     counts = report.counts()
     if as_json:

@@ -14,13 +14,15 @@ import gzip
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, cast
 
 import orjson
 
+from secmon.domain.errors import InvalidInput
 from secmon.ingest.sources import STDIN
+from secmon.wire.validation import reject_nul
 
 POLL_SECONDS = 0.2
 
@@ -74,9 +76,17 @@ def _first_byte(path: str) -> bytes:
 
 def _decode(raw: bytes) -> tuple[Any, str | None]:
     try:
-        return orjson.loads(raw), None
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         return None, f"not valid JSON ({exc})"
+    # PostgreSQL text cannot hold U+0000: refuse such records here, in every format.
+    # The byte scan is cheap; the walk runs only when the escape appears at all.
+    if b"\\u0000" in raw:
+        try:
+            reject_nul(value)
+        except InvalidInput as exc:
+            return None, str(exc)
+    return value, None
 
 
 class Cursor:
@@ -89,6 +99,8 @@ class Cursor:
         self.resume = resume
         self.follow = follow
         self.stop = stop or threading.Event()
+        #: called while follow mode waits for more lines (e.g. to commit a partial batch)
+        self.on_idle: Callable[[], None] | None = None
 
     def __iter__(self) -> Iterator[Record]:
         if self.name == STDIN:
@@ -144,6 +156,11 @@ class Cursor:
             return
         for number, item in enumerate(items, start=1):
             if number > skip:
+                try:
+                    reject_nul(item)
+                except InvalidInput as exc:
+                    yield Record(ident, number, None, str(exc), number, True, len(data))
+                    continue
                 yield Record(ident, number, item, None, number, True, len(data))
 
     def _lines(self, ident: FileId | None) -> Iterator[Record]:
@@ -187,8 +204,11 @@ class Cursor:
                             position,
                         )
                     return
-                if not draining and self.stop.wait(POLL_SECONDS):
-                    return
+                if not draining:
+                    if self.on_idle is not None:
+                        self.on_idle()
+                    if self.stop.wait(POLL_SECONDS):
+                        return
                 try:
                     current = os.stat(self.name)
                 except FileNotFoundError:

@@ -11,7 +11,7 @@ from secmon.domain.errors import InvalidInput
 from secmon.domain.process import ProcessEvent
 from secmon.ingest.process_sources import NotAnExecEvent, parse_falco, parse_sysmon
 from secmon.ingest.sources import read_lines, read_records
-from secmon.service.ingest import MAX_REPORTED_PROBLEMS, Problem
+from secmon.service.ingest import Problem, Problems
 from secmon.service.wbd_detections import DetectionService, ProcessReport
 from secmon.wire.ncp_wbd_detections import parse_process_event
 
@@ -28,14 +28,12 @@ class ProcessFormat(StrEnum):
 class ProcessIngestReport:
     read: int = 0
     skipped: int = 0
-    malformed: int = 0
     outcome: ProcessReport = field(default_factory=ProcessReport)
-    problems: list[Problem] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
 
-    def note_problem(self, problem: Problem) -> None:
-        self.malformed += 1
-        if len(self.problems) < MAX_REPORTED_PROBLEMS:
-            self.problems.append(problem)
+    @property
+    def malformed(self) -> int:
+        return self.problems.count
 
     def counts(self) -> dict[str, int]:
         return {
@@ -95,7 +93,7 @@ def ingest_process_events(
             if item is None:
                 report.skipped += 1
             elif isinstance(item, Problem):
-                report.note_problem(item)
+                report.problems.add(item)
             else:
                 batch.append(item)
                 if len(batch) >= BATCH_SIZE:

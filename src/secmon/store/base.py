@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from secmon.domain.accounts import Account, KeyHolder, Policy, StoredAccessKey, SubAccount
@@ -69,6 +69,32 @@ class Store(Protocol):
     # -- IPS events
     def add_ips_events(self, member_no: int, events: Iterable[IpsEvent]) -> int:
         """Store the events (one transaction); return how many were stored."""
+        ...
+
+    def write_ips_batch(
+        self,
+        member_no: int,
+        events: Sequence[IpsEvent],
+        keys: Sequence[int | None],
+        increments: Sequence[tuple[int, int, int]],
+        positions: Sequence[tuple[str, str, int, int, bool]],
+        now: int,
+    ) -> None:
+        """One ingest batch, atomically: new events (with aggregation keys), detect
+        increments `(count, agg_key, first alert's time)` of stored events, and the file
+        positions `(source, path, inode, position, by_records)` the batch reached."""
+        ...
+
+    def ingest_position(self, member_no: int, source: str, path: str, inode: int) -> tuple[int, bool] | None:
+        """(position, by_records) recorded for a file, if any."""
+        ...
+
+    def latest_aggregate_time(self, member_no: int) -> int | None:
+        """The newest first-alert time of the account's aggregating events."""
+        ...
+
+    def open_aggregate(self, member_no: int, key: int, t: int, window_ms: int) -> int | None:
+        """The first-alert time of a stored event with this key whose window holds t."""
         ...
 
     def search_ips_events(self, member_no: int, query: IpsQuery) -> IpsPage:

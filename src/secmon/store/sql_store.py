@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 
@@ -14,10 +14,17 @@ from secmon.domain.events import IpsEvent, IpsPage, IpsQuery
 from secmon.domain.notifications import NotificationSetting, Webhook
 from secmon.domain.paging import Page
 from secmon.domain.wbd import ExceptionRule, RuleChange, Server, ServerGroup
-from secmon.store import accounts_sql, ips_sql, wbd_detections_sql, wbd_notifications_sql, wbd_sql
+from secmon.store import (
+    accounts_sql,
+    ips_ingest_sql,
+    ips_sql,
+    wbd_detections_sql,
+    wbd_notifications_sql,
+    wbd_sql,
+)
 from secmon.store.labels import LabelCache
 from secmon.store.migrations import MigrationRunner
-from secmon.store.session import Session
+from secmon.store.session import Row, Session
 
 
 class IntegrityError(Exception):
@@ -122,17 +129,51 @@ class SqlStore(abc.ABC):
         batch = list(events)
         if not batch:
             return 0
+        rows = self._event_rows(member_no, batch)
+        with self._write() as s:
+            s.executemany(ips_sql.INSERT_EVENT, rows)
+            ips_sql.add_counts(s, rows)
+        return len(rows)
+
+    def _event_rows(self, member_no: int, batch: Sequence[IpsEvent]) -> list[Row]:
         wanted = ips_sql.wanted_labels(batch)
         if any(self._labels.known_ids(kind, values) is None for kind, values in wanted.items()):
             # Labels commit on their own: an unused label is harmless, and the cache
             # must never hold an id whose insert was rolled back.
             with self._write() as s:
                 self._labels.ensure(s, wanted)
-        rows = ips_sql.event_rows(member_no, batch, self._labels)
+        return ips_sql.event_rows(member_no, batch, self._labels)
+
+    # -- resumable, aggregating ingest
+    def write_ips_batch(
+        self,
+        member_no: int,
+        events: Sequence[IpsEvent],
+        keys: Sequence[int | None],
+        increments: Sequence[tuple[int, int, int]],
+        positions: Sequence[tuple[str, str, int, int, bool]],
+        now: int,
+    ) -> None:
+        rows = self._event_rows(member_no, events) if events else []
         with self._write() as s:
-            s.executemany(ips_sql.INSERT_EVENT, rows)
-            ips_sql.add_counts(s, rows)
-        return len(rows)
+            if rows:
+                ips_ingest_sql.insert_events(s, rows, keys)
+            if increments:
+                ips_ingest_sql.add_detects(s, member_no, increments)
+            if positions:
+                ips_ingest_sql.save_positions(s, member_no, positions, now)
+
+    def ingest_position(self, member_no: int, source: str, path: str, inode: int) -> tuple[int, bool] | None:
+        with self._read() as s:
+            return ips_ingest_sql.position(s, member_no, source, path, inode)
+
+    def latest_aggregate_time(self, member_no: int) -> int | None:
+        with self._read() as s:
+            return ips_ingest_sql.latest_aggregate_time(s, member_no)
+
+    def open_aggregate(self, member_no: int, key: int, t: int, window_ms: int) -> int | None:
+        with self._read() as s:
+            return ips_ingest_sql.open_aggregate(s, member_no, key, t, window_ms)
 
     def search_ips_events(self, member_no: int, query: IpsQuery) -> IpsPage:
         with self._read() as s:

@@ -1,0 +1,26 @@
+"""Which alerts are "the same" and so counted on one event (SPEC §8 aggregation)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from secmon.domain.events import IpsEvent
+
+DEFAULT_WINDOW_S = 60
+
+
+def aggregation_key(event: IpsEvent) -> int:
+    """A signed 64-bit hash of event name, attacker, target address and port, protocol
+    and platform (collisions are negligible at 2^-64 per pair within one window)."""
+    text = "\x1f".join(
+        (
+            event.platform.value,
+            event.event_name,
+            event.attacker_ip or "",
+            event.target_ip or "",
+            "" if event.target_port is None else str(event.target_port),
+            event.protocol or "",
+        )
+    )
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
