@@ -4,6 +4,7 @@ the real app on a loopback socket, and tenants with signed keys."""
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import psycopg
 import pytest
 
 from secmon.api import Settings, create_app
+from secmon.logs import configure_logging
 from secmon.service.accounts import AccountService
 from secmon.service.secrets import SecretBox, open_secret_box
 from secmon.store import Store, open_store
@@ -138,9 +140,14 @@ def settings() -> Settings:
 
 @pytest.fixture
 def server(store: Store, box: SecretBox, settings: Settings) -> Iterator[str]:
-    """Base URL of the real app on a loopback socket."""
-    with serving(create_app(settings, store, box)) as url:
-        yield url
+    """Base URL of the real app on a loopback socket. Its access log goes to the
+    process's real stderr, not into the output an in-process CLI run captures."""
+    configure_logging(stream=sys.__stderr__)
+    try:
+        with serving(create_app(settings, store, box)) as url:
+            yield url
+    finally:
+        configure_logging()
 
 
 class SignedApi:

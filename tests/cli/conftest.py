@@ -10,10 +10,10 @@ from typing import Any
 
 import orjson
 import pytest
-import structlog
 from click.testing import CliRunner, Result
 
 from secmon.cli.main import cli
+from secmon.logs import configure_logging
 from tests.conftest import Tenant, TenantFactory
 
 #: run("wbd", "rules", "list", input=b"...", NAME="value" or None to unset) → the Result.
@@ -22,12 +22,11 @@ Run = Callable[..., Result]
 
 @pytest.fixture
 def server_logs_elsewhere() -> Iterator[None]:
-    """The server runs in this process, and structlog prints to whatever sys.stdout is at
-    the time: keep its access log out of the CLI's captured stdout."""
-    saved = structlog.get_config()
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=io.StringIO()))
+    """The server runs in this process and logs to stderr: keep its access log out of
+    the CLI's captured output."""
+    configure_logging(stream=io.StringIO())
     yield
-    structlog.configure(**saved)
+    configure_logging()
 
 
 @pytest.fixture

@@ -44,6 +44,12 @@ def test_real_falco_sample(db_url: str, api: SignedApi, make_tenant: TenantFacto
     ]
     assert {d["hostName"] for d in found} == {"97ade2b595f0", "a2000de987ff"}
     assert {d["executor"] for d in found} == {"root"}
+    # a second run resumes after what the first committed: nothing read twice
+    again = _ingest(
+        db_url, "falco", str(WEBSHELL / "falco_execve_alerts_excerpt.jsonl"), "--account", "acme", "--json"
+    )
+    assert orjson.loads(again.stdout)["read"] == 0
+    assert len(_detections(api, t)) == 2
 
 
 def test_real_sysmon_sample(db_url: str, api: SignedApi, make_tenant: TenantFactory) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -100,3 +102,24 @@ def migrated_store(db_url: str) -> Iterator[Store]:
 
 def secret_box(store: Store, key_file: Path | None) -> SecretBox:
     return open_secret_box(store, key_file)
+
+
+@contextmanager
+def stop_on_signals(enabled: bool) -> Iterator[threading.Event]:
+    """In follow mode, SIGINT/SIGTERM end the run after committing what was read."""
+    stop = threading.Event()
+    if not enabled:
+        yield stop
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def handler(signum: int, frame: Any) -> None:
+        stop.set()
+
+    for sig in previous:
+        signal.signal(sig, handler)
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

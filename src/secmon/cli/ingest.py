@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,7 +10,15 @@ from typing import Any
 import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from secmon.cli.common import db_option, emit_json, fail, handle_errors, json_option, migrated_store
+from secmon.cli.common import (
+    db_option,
+    emit_json,
+    fail,
+    handle_errors,
+    json_option,
+    migrated_store,
+    stop_on_signals,
+)
 from secmon.domain.errors import InvalidInput
 from secmon.domain.events import REGION_NAMES, Platform
 from secmon.ingest.ips_sensors import SensorContext, parse_home_net
@@ -54,27 +60,6 @@ def _progress_bar(sources: list[str], enabled: bool) -> Iterator[ProgressFn | No
 
     with bar:
         yield update
-
-
-@contextmanager
-def _stop_on_signals(enabled: bool) -> Iterator[threading.Event]:
-    """In follow mode, SIGINT/SIGTERM end the run after committing what was read."""
-    stop = threading.Event()
-    if not enabled:
-        yield stop
-        return
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-
-    def handler(signum: int, frame: Any) -> None:
-        stop.set()
-
-    for sig in previous:
-        signal.signal(sig, handler)
-    try:
-        yield stop
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def _print_report(report: IngestReport, as_json: bool) -> None:
@@ -164,7 +149,7 @@ def _run(
     with migrated_store(db_url) as store:
         member_no = AccountService(store).account(account_name).member_no
         show_bar = not as_json and not follow and sys.stderr.isatty()
-        with _progress_bar(list(files), show_bar) as progress, _stop_on_signals(follow) as stop:
+        with _progress_bar(list(files), show_bar) as progress, stop_on_signals(follow) as stop:
             report = ingest_ips(store, member_no, files, options, progress=progress, stop=stop)
     _print_report(report, as_json)
     if report.read > 0 and report.malformed == report.read:

@@ -6,7 +6,15 @@ import sys
 
 import click
 
-from secmon.cli.common import db_option, emit_json, fail, handle_errors, json_option, migrated_store
+from secmon.cli.common import (
+    db_option,
+    emit_json,
+    fail,
+    handle_errors,
+    json_option,
+    migrated_store,
+    stop_on_signals,
+)
 from secmon.ingest.sources import STDIN
 from secmon.service.accounts import AccountService
 from secmon.service.wbd_detections import DetectionService
@@ -84,18 +92,26 @@ def server_add(
     help="Server instance number for formats that do not carry one (falco, sysmon); "
     "default: the host name in each record.",
 )
+@click.option("--follow", is_flag=True, help="Keep reading as the files grow (like tail -F).")
 @db_option
 @json_option
 @handle_errors
 def wbd_ingest(
-    fmt: str, files: tuple[str, ...], account_name: str, instance_no: str | None, db_url: str, as_json: bool
+    fmt: str,
+    files: tuple[str, ...],
+    account_name: str,
+    instance_no: str | None,
+    follow: bool,
+    db_url: str,
+    as_json: bool,
 ) -> None:
     """Run process events through webshell detection.
 
     FORMAT is native (NDJSON of secmon process events), falco (Falco JSON alerts) or
     sysmon (Sysmon for Linux syslog lines, Event ID 1). Files may be gzip, or - for stdin.
     Detections go to the detections list, or to the excepted list when an active
-    exception rule in scope matches.
+    exception rule in scope matches. Running the same command again continues where
+    the last run stopped.
 
     \b
     Example:
@@ -109,9 +125,17 @@ def wbd_ingest(
                 fail(f"{name}: {exc.strerror}")
     with migrated_store(db_url) as store:
         member_no = AccountService(store).account(account_name).member_no
-        report = ingest_process_events(
-            DetectionService(store), member_no, ProcessFormat(fmt), files, instance_no=instance_no
-        )
+        with stop_on_signals(follow) as stop:
+            report = ingest_process_events(
+                DetectionService(store),
+                store,
+                member_no,
+                ProcessFormat(fmt),
+                files,
+                instance_no=instance_no,
+                follow=follow,
+                stop=stop,
+            )
     for problem in report.problems.shown:
         click.echo(f"{problem.source}:{problem.line}: {problem.reason}", err=True)
     counts = report.counts()

@@ -93,9 +93,16 @@ class Cursor:
     """Records of one source from a resume point; stops when `stop` is set (follow mode)."""
 
     def __init__(
-        self, name: str, resume: Resume, follow: bool = False, stop: threading.Event | None = None
+        self,
+        name: str,
+        resume: Resume,
+        follow: bool = False,
+        stop: threading.Event | None = None,
+        text: bool = False,
     ) -> None:
         self.name = name
+        #: yield each line as text (syslog-style formats) instead of decoding JSON
+        self.text = text
         self.resume = resume
         self.follow = follow
         self.stop = stop or threading.Event()
@@ -111,10 +118,15 @@ class Cursor:
             with gzip.open(self.name, "rb") as f:
                 yield from self._counted(cast(IO[bytes], f), ident, 0, self._record_offset())
             return
-        if _first_byte(self.name) == b"[":
+        if not self.text and _first_byte(self.name) == b"[":
             yield from self._array(ident)
             return
         yield from self._lines(ident)
+
+    def _decode(self, raw: bytes) -> tuple[Any, str | None]:
+        if self.text:
+            return raw.decode("utf-8", errors="replace").strip(), None
+        return _decode(raw)
 
     def _record_offset(self) -> int:
         return self.resume.offset if self.resume.by_records else 0
@@ -127,7 +139,7 @@ class Cursor:
         for raw in stream:
             line_no += 1
             consumed += len(raw)
-            if first and raw.lstrip().startswith(b"["):
+            if first and not self.text and raw.lstrip().startswith(b"["):
                 # A JSON array arriving on a stream: read it whole.
                 yield from self._array_items(raw + stream.read(), ident, skip)
                 return
@@ -137,7 +149,7 @@ class Cursor:
             count += 1
             if count <= skip:
                 continue
-            value, error = _decode(raw)
+            value, error = self._decode(raw)
             yield Record(ident, line_no, value, error, count, True, consumed)
 
     def _array(self, ident: FileId | None) -> Iterator[Record]:
@@ -187,13 +199,13 @@ class Cursor:
                     if line_no >= 0:
                         line_no += 1
                     if raw.strip():
-                        value, error = _decode(raw)
+                        value, error = self._decode(raw)
                         yield Record(ident, line_no, value, error, position, False, position)
                     continue
                 if not self.follow:
                     if pending.strip():
                         position += len(pending)
-                        value, error = _decode(pending)
+                        value, error = self._decode(pending)
                         yield Record(
                             ident,
                             line_no + 1 if line_no >= 0 else -1,

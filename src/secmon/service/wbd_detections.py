@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from secmon.detect.catalog import CATALOG, RULES_BY_ID, DetectionRule, evaluate
@@ -103,8 +103,14 @@ class DetectionService:
         known[event.instance_no] = server
         return server
 
-    def process(self, member_no: int, events: Iterable[ProcessEvent]) -> ProcessReport:
-        """Judge a batch of events and record what they show (one transaction)."""
+    def process(
+        self,
+        member_no: int,
+        events: Iterable[ProcessEvent],
+        positions: Sequence[tuple[str, str, int, int, bool]] = (),
+    ) -> ProcessReport:
+        """Judge a batch of events and record what they show, with the ingest file
+        positions the batch reached (one transaction)."""
         report = ProcessReport()
         enabled = self.enabled_rules(member_no)
         index = self._exception_index(member_no)
@@ -135,7 +141,8 @@ class DetectionService:
                     excepted_rule_name=exception.name if exception else None,
                 )
             )
-        for detection, new in self._store.record_detections(found, REPEAT_WINDOW_MS):
+        recorded = self._store.record_detections(found, REPEAT_WINDOW_MS, positions, member_no, now)
+        for detection, new in recorded:
             if not new:
                 report.repeats += 1
             elif detection.excepted:

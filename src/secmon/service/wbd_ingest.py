@@ -1,18 +1,25 @@
-"""Loading process events from files (native NDJSON, Falco, Sysmon) through detection."""
+"""Loading process events from files (native NDJSON, Falco, Sysmon) through detection.
+
+Resumable like IPS ingest: each batch's detections and the file positions it reached
+are committed together, so a run killed and started again neither loses nor repeats an
+event.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import partial
+from typing import Any
 
 from secmon.domain.errors import InvalidInput
 from secmon.domain.process import ProcessEvent
+from secmon.ingest.cursor import Cursor, Resume, file_id
 from secmon.ingest.process_sources import NotAnExecEvent, parse_falco, parse_sysmon
-from secmon.ingest.sources import read_lines, read_records
 from secmon.service.ingest import Problem, Problems
 from secmon.service.wbd_detections import DetectionService, ProcessReport
+from secmon.store.base import Store
 from secmon.wire.ncp_wbd_detections import parse_process_event
 
 BATCH_SIZE = 2000
@@ -47,56 +54,61 @@ class ProcessIngestReport:
         }
 
 
-Parsed = ProcessEvent | Problem | None  # None: a record that is not a process start
-
-
-def _parsed(fmt: ProcessFormat, name: str, instance_no: str | None) -> Iterator[Parsed]:
-    def attempt(line: int, parse: Callable[[], ProcessEvent]) -> Parsed:
-        try:
-            return parse()
-        except NotAnExecEvent:
-            return None
-        except InvalidInput as exc:
-            return Problem(name, line, str(exc))
-
+def _parser(fmt: ProcessFormat, instance_no: str | None) -> Callable[[Any], ProcessEvent]:
     if fmt is ProcessFormat.SYSMON:
-        for number, text in read_lines(name):
-            yield attempt(number, partial(parse_sysmon, text, instance_no))
-        return
-    for record in read_records(name):
-        if record.error is not None:
-            yield Problem(name, record.line, record.error)
-        elif fmt is ProcessFormat.FALCO:
-            yield attempt(record.line, partial(parse_falco, record.value, instance_no))
-        else:
-            yield attempt(record.line, partial(parse_process_event, record.value))
+        return lambda value: parse_sysmon(value, instance_no)
+    if fmt is ProcessFormat.FALCO:
+        return lambda value: parse_falco(value, instance_no)
+    return parse_process_event
 
 
 def ingest_process_events(
     detections: DetectionService,
+    store: Store,
     member_no: int,
     fmt: ProcessFormat,
     sources: Iterable[str],
     instance_no: str | None = None,
+    follow: bool = False,
+    stop: threading.Event | None = None,
 ) -> ProcessIngestReport:
     report = ProcessIngestReport()
+    parse = _parser(fmt, instance_no)
+    source_kind = f"wbd-{fmt.value}"
     batch: list[ProcessEvent] = []
+    positions: dict[tuple[str, int], tuple[int, bool]] = {}
 
     def flush() -> None:
-        if batch:
-            report.outcome.add(detections.process(member_no, batch))
+        if batch or positions:
+            reached = [(source_kind, path, inode, pos, by) for (path, inode), (pos, by) in positions.items()]
+            report.outcome.add(detections.process(member_no, batch, reached))
             batch.clear()
+            positions.clear()
 
     for name in sources:
-        for item in _parsed(fmt, name, instance_no):
+        ident = file_id(name)
+        resume = Resume()
+        if ident is not None:
+            stored = store.ingest_position(member_no, source_kind, ident.path, ident.inode)
+            if stored is not None:
+                resume = Resume(offset=stored[0], by_records=stored[1])
+        cursor = Cursor(name, resume, follow=follow, stop=stop, text=fmt is ProcessFormat.SYSMON)
+        cursor.on_idle = flush
+        for record in cursor:
             report.read += 1
-            if item is None:
+            if record.file is not None:
+                positions[(record.file.path, record.file.inode)] = (record.position, record.by_records)
+            where = record.line if record.line > 0 else -record.position
+            if record.error is not None:
+                report.problems.add(Problem(name, where, record.error))
+                continue
+            try:
+                batch.append(parse(record.value))
+            except NotAnExecEvent:
                 report.skipped += 1
-            elif isinstance(item, Problem):
-                report.problems.add(item)
-            else:
-                batch.append(item)
-                if len(batch) >= BATCH_SIZE:
-                    flush()
+            except InvalidInput as exc:
+                report.problems.add(Problem(name, where, str(exc)))
+            if len(batch) >= BATCH_SIZE:
+                flush()
         flush()
     return report

@@ -141,10 +141,16 @@ class Store(Protocol):
 
     # -- WBD detections
     def record_detections(
-        self, detections: list[NewDetection], window_ms: int
+        self,
+        detections: list[NewDetection],
+        window_ms: int,
+        positions: Sequence[tuple[str, str, int, int, bool]] = (),
+        member_no: int | None = None,
+        now: int = 0,
     ) -> list[tuple[Detection, bool]]:
-        """Store each detection, or count it on a live repeat within `window_ms` (one
-        transaction); return each stored detection and whether it is new."""
+        """Store each detection, or count it on a live repeat within `window_ms`, and the
+        ingest file positions reached — one transaction; return each stored detection
+        and whether it is new."""
         ...
 
     def search_detections(

@@ -252,10 +252,18 @@ class SqlStore(abc.ABC):
 
     # -- WBD detections
     def record_detections(
-        self, detections: list[NewDetection], window_ms: int
+        self,
+        detections: list[NewDetection],
+        window_ms: int,
+        positions: Sequence[tuple[str, str, int, int, bool]] = (),
+        member_no: int | None = None,
+        now: int = 0,
     ) -> list[tuple[Detection, bool]]:
         with self._write() as s:
-            return [wbd_detections_sql.record(s, d, window_ms) for d in detections]
+            stored = [wbd_detections_sql.record(s, d, window_ms) for d in detections]
+            if positions and member_no is not None:
+                ips_ingest_sql.save_positions(s, member_no, positions, now)
+        return stored
 
     def search_detections(
         self, member_no: int, query: DetectionQuery, excepted: bool, page_index: int, page_size: int
