@@ -237,3 +237,57 @@ def test_malformed_events_are_counted(api: SignedApi, make_tenant: TenantFactory
         "repeats": 0,
         "malformed": 2,
     }
+
+
+def test_paging_and_bad_input_in_the_envelope(api: SignedApi, make_tenant: TenantFactory) -> None:
+    t = make_tenant("acme")
+    events = [{**SHELL_FROM_PHP, "time": T0 + i * 3_600_000, "processArg": f"-c id{i}"} for i in range(7)]
+    assert _push(api, t, *events)["detections"] == 7
+    page = api.wbd("GET", t, "/api/v1/detections?pageIndex=1&pageSize=3")["result"]
+    assert (page["totalCount"], page["pageSize"], page["pageIndex"], page["totalPages"]) == (7, 3, 1, 3)
+    assert [d["processArg"] for d in page["content"]] == ["-c id3", "-c id2", "-c id1"]  # newest first
+    past = api.wbd("POST", t, "/api/v1/detections", {"pageIndex": "5", "pageSize": "3"})["result"]
+    assert (past["content"], past["totalCount"], past["totalPages"]) == ([], 7, 3)
+    for path, body in [
+        ("/api/v1/detections?pageSize=0", None),
+        ("/api/v1/exceptions?pageIndex=-1", None),
+    ]:
+        bad = api.wbd("GET", t, path, body)
+        assert (bad["success"], bad["code"], bad["result"]) == (False, 400, None)
+    for method, path, body, code in [
+        ("POST", "/api/v1/detections", {"pageSize": 1001}, 400),
+        ("POST", "/api/v1/detections", {"detectTimeFrom": "soon"}, 400),
+        ("POST", "/api/v1/detections", [1, 2], 400),
+        ("PATCH", "/api/v1/detections/20240101000000000000/memo", {"content": "x"}, 404),
+        ("PATCH", "/api/v1/detections/20240101000000000000/memo", {}, 400),
+        ("PATCH", "/api/v1/exceptions/20240101000000000000/cancel", None, 404),
+        ("POST", "/secmon/v1/wbd/detections/20240101000000000000/except", {}, 404),
+        ("POST", "/secmon/v1/wbd/exception-rules/preview", {"exceptedRuleName": "x"}, 400),
+        (
+            "POST",
+            "/secmon/v1/wbd/exception-rules/preview",
+            {"exceptedRuleName": "x", "exceptTargetType": "everyServer", "processName": "sh", "days": 0},
+            400,
+        ),
+    ]:
+        answer = api.wbd(method, t, path, body)
+        assert (answer["success"], answer["code"]) == (False, code), (method, path, answer)
+    # an unusable pushed record is counted, not fatal (NUL cannot be stored anywhere)
+    pushed = api.wbd(
+        "POST", t, "/secmon/v1/wbd/process-events", [{**SHELL_FROM_PHP, "processName": "\u0000"}]
+    )
+    assert pushed["result"]["malformed"] == 1
+    # an excepted detection's id is not a detection's, and the other way round
+    detection_id = page["content"][0]["detectionId"]
+    assert api.wbd("PATCH", t, f"/api/v1/exceptions/{detection_id}/memo", {"content": "x"})["code"] == 404
+
+
+def test_tenants_see_only_their_own_detections(api: SignedApi, make_tenant: TenantFactory) -> None:
+    mine, theirs = make_tenant("acme"), make_tenant("globex")
+    _push(api, mine, SHELL_FROM_PHP)
+    [d] = _lists(api, mine)[0]
+    assert _lists(api, theirs) == ([], [])
+    assert api.wbd("DELETE", theirs, f"/api/v1/detections/{d['detectionId']}")["code"] == 404
+    viewer = make_tenant("acme", sub="auditor", policies=["SecurityMonitoringViewer"])
+    denied = api.request("GET", viewer, "/api/v1/detections", None, {"X-NCP-USE_PLATFORM_TYPE": "VPC"})
+    assert (denied.status_code, denied.json()["error"]["errorCode"]) == (401, "210")

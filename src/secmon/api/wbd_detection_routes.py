@@ -77,8 +77,12 @@ def _records(call: Call) -> list[Any]:
     if not raw:
         raise InvalidInput("body", "no process events")
     if raw.startswith(b"["):
-        parsed = call.body()
-        return list(parsed)
+        # Decoded here, not by call.body(): an unusable record (NUL, a wrong type) is
+        # counted as malformed on its own, as in NDJSON, rather than failing the batch.
+        try:
+            return list(orjson.loads(raw))
+        except orjson.JSONDecodeError:
+            raise InvalidInput("body", "is not valid JSON") from None
     records: list[Any] = []
     for line in raw.splitlines():
         if line.strip():
