@@ -34,6 +34,8 @@ def test_the_section_covers_local_and_cloud_use() -> None:
         "secmon wbd events push",
         "secmon wbd rules preview",
         "secmon wbd detection-rules",
+        "secmon wbd notification set",
+        "secmon wbd webhooks add",
         "--output",
     ):
         assert needle in section, needle

@@ -25,8 +25,9 @@ from secmon.wire.ncp_wbd import server_item
 
 @click.group()
 def wbd() -> None:
-    """Webshell Behavior Detector: detections, exceptions, rules and servers through the
-    API (secmon or the cloud); server registration and process-event ingest on the database."""
+    """Webshell Behavior Detector: detections, exceptions, rules, servers and notifications
+    through the API (secmon or the cloud); server registration and process-event ingest on
+    the database."""
 
 
 @wbd.group()

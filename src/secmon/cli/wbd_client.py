@@ -3,9 +3,8 @@ secmon.client (so against secmon or the cloud). `secmon wbd servers ...` lives i
 `wbd_servers_client`.
 
 `attach(wbd)` hangs both groups under the existing `secmon wbd` group, with
-`detections`, `exceptions`, `events` and `detection-rules` from `wbd_detections_client`.
-The notification interval will join the same way, as an `alarm` group in a module of
-its own, when the server has it.
+`detections`, `exceptions`, `events` and `detection-rules` from `wbd_detections_client`
+and `notification` and `webhooks` from `wbd_notify_client`.
 """
 
 from __future__ import annotations
@@ -494,11 +493,12 @@ def rules_history(conn: Connection, rule_id: str) -> None:
 
 
 def attach(group: click.Group) -> None:
-    """Hang `rules`, `servers`, `detections`, `exceptions`, `events` and `detection-rules`
-    under the `secmon wbd` group."""
-    from secmon.cli import wbd_detections_client
+    """Hang `rules`, `servers`, `detections`, `exceptions`, `events`, `detection-rules`,
+    `notification` and `webhooks` under the `secmon wbd` group."""
+    from secmon.cli import wbd_detections_client, wbd_notify_client
     from secmon.cli.wbd_servers_client import servers
 
     group.add_command(rules)
     group.add_command(servers)
     wbd_detections_client.attach(group)
+    wbd_notify_client.attach(group)

@@ -49,10 +49,12 @@ from secmon.client._models import (
     ExceptionRule,
     IpsEvent,
     IpsPage,
+    NotificationSetting,
     Page,
     ProcessReport,
     RuleChange,
     RulePreview,
+    Webhook,
 )
 from secmon.client._params import (
     ActionStatus,
@@ -61,6 +63,7 @@ from secmon.client._params import (
     Condition,
     DetectionFilters,
     IpsFilters,
+    NotificationInterval,
     Order,
     Platform,
     ProcessEvent,
@@ -97,6 +100,8 @@ __all__ = [
     "IpsEvent",
     "IpsFilters",
     "IpsPage",
+    "NotificationInterval",
+    "NotificationSetting",
     "Order",
     "Page",
     "PermissionDenied",
@@ -118,5 +123,6 @@ __all__ = [
     "Timeout",
     "TransportError",
     "WbdError",
+    "Webhook",
     "WebshellBehaviorDetector",
 ]

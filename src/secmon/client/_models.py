@@ -19,7 +19,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
-from secmon.client._params import ActionStatus, AgentStatus, Condition, TargetType
+from secmon.client._params import ActionStatus, AgentStatus, Condition, NotificationInterval, TargetType
 
 __all__ = [
     "Detection",
@@ -29,10 +29,12 @@ __all__ = [
     "ExceptionRule",
     "IpsEvent",
     "IpsPage",
+    "NotificationSetting",
     "Page",
     "ProcessReport",
     "RuleChange",
     "RulePreview",
+    "Webhook",
 ]
 
 T = TypeVar("T")
@@ -309,3 +311,48 @@ class DetectionRule(WireModel):
     description: str | None = Field(None, alias="description")
     references: list[str] = Field(default_factory=list, alias="references")
     enabled: bool = Field(alias="enabled")
+
+
+class NotificationSetting(WireModel):
+    """The account's notification interval (GetNotificationInterval): at most one summary
+    of new detections per `interval_ms` milliseconds. `member_no` is a string, as the
+    cloud sends it; `create_time` is the cloud's name (not `createdTime`)."""
+
+    setting_id: Ident = Field(alias="id")
+    member_no: OptionalIdent = Field(None, alias="memberNo")
+    interval_ms: int = Field(alias="interval", description="The interval, in milliseconds")
+    last_send_notification_time: int | None = Field(None, alias="lastSendNotificationTime")
+    create_time: int | None = Field(None, alias="createTime")
+    last_updated_time: int | None = Field(None, alias="lastUpdatedTime")
+    platform: str | None = Field(None, alias="platform")
+    is_deleted: bool | None = Field(None, alias="isDeleted")
+
+    @property
+    def interval(self) -> NotificationInterval | None:
+        """The interval's name (what set_notification_interval takes); None for a length
+        that has no name."""
+        return NotificationInterval.from_ms(self.interval_ms)
+
+    @property
+    def last_sent_at(self) -> datetime | None:
+        return _utc(self.last_send_notification_time)
+
+    @property
+    def created_at(self) -> datetime | None:
+        return _utc(self.create_time)
+
+    @property
+    def last_updated_at(self) -> datetime | None:
+        return _utc(self.last_updated_time)
+
+
+class Webhook(WireModel):
+    """A webhook target the account's notifications are posted to (secmon extension)."""
+
+    webhook_id: Ident = Field(alias="webhookId")
+    url: str = Field(alias="url")
+    created_time: int | None = Field(None, alias="createdTime")
+
+    @property
+    def created_at(self) -> datetime | None:
+        return _utc(self.created_time)

@@ -3,9 +3,9 @@
 Functions here build Calls from typed arguments; the sync and async clients only
 execute them (see `_base`). Python names become the cloud's names here, once.
 
-Adding an operation (the notification interval, when the server has it) is: a builder
-here, a result model in `_models`, and a one-line method on each of the four client
-classes that runs it, as `detections_search` and its methods do.
+Adding an operation is: a builder here, a result model in `_models`, and a one-line
+method on each client class of its product (sync and async) that runs it, as
+`notification_interval` and its methods do.
 """
 
 from __future__ import annotations
@@ -27,12 +27,14 @@ from secmon.client._models import (
     ExceptionRule,
     IpsEvent,
     IpsPage,
+    NotificationSetting,
     Page,
     ProcessReport,
     RuleChange,
     RulePreview,
+    Webhook,
 )
-from secmon.client._params import Platform, epoch_ms
+from secmon.client._params import NotificationInterval, Platform, epoch_ms
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -453,3 +455,31 @@ def detection_rule_set(rule_id: str, enabled: bool) -> Call[DetectionRule]:
     """secmon extension: switch a detection rule on or off for the account."""
     path = f"{EXT}/detection-rules/{_segment(rule_id)}"
     return Call("PATCH", path, _model(DetectionRule), body={"enabled": enabled})
+
+
+# -- WBD notifications
+
+
+def notification_interval() -> Call[NotificationSetting]:
+    """GetNotificationInterval: the setting, its interval in milliseconds."""
+    return Call("GET", f"{WBD}/alarm/interval", _model(NotificationSetting), read=True)
+
+
+def notification_interval_set(interval: NotificationInterval | str) -> Call[None]:
+    """UpdateNotificationInterval: takes the interval's name (one_min ... twenty_four_hour)."""
+    return Call("PATCH", f"{WBD}/alarm/interval", _nothing, body={"interval": str(interval)})
+
+
+def webhook_add(url: str) -> Call[Webhook]:
+    """secmon extension: post the account's notifications to this http(s) URL too."""
+    return Call("POST", f"{EXT}/webhooks", _model(Webhook), body={"url": url})
+
+
+def webhooks() -> Call[list[Webhook]]:
+    """secmon extension: the account's webhook targets (a plain list, not a page)."""
+    return Call("GET", f"{EXT}/webhooks", _list(Webhook), read=True)
+
+
+def webhook_delete(webhook_id: str) -> Call[None]:
+    """secmon extension: stop posting to a webhook target."""
+    return Call("DELETE", f"{EXT}/webhooks/{_segment(webhook_id)}", _nothing)

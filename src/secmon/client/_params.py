@@ -18,6 +18,7 @@ __all__ = [
     "Condition",
     "DetectionFilters",
     "IpsFilters",
+    "NotificationInterval",
     "Order",
     "Platform",
     "ProcessEvent",
@@ -74,6 +75,54 @@ class ActionStatus(StrEnum):
 
     BLANK = "blank"
     CONFIRMED = "confirmed"
+
+
+class NotificationInterval(StrEnum):
+    """UpdateNotificationInterval's names: at most one notification per this long.
+    GetNotificationInterval reports the setting in milliseconds (`ms`, `from_ms`)."""
+
+    ONE_MIN = "one_min"
+    TWO_MIN = "two_min"
+    THREE_MIN = "three_min"
+    FOUR_MIN = "four_min"
+    FIVE_MIN = "five_min"
+    TEN_MIN = "ten_min"
+    THIRTY_MIN = "thirty_min"
+    ONE_HOUR = "one_hour"
+    THREE_HOUR = "three_hour"
+    SIX_HOUR = "six_hour"
+    TWELVE_HOUR = "twelve_hour"
+    TWENTY_FOUR_HOUR = "twenty_four_hour"
+
+    @property
+    def ms(self) -> int:
+        """Its length in milliseconds."""
+        return _INTERVAL_MS[self.value]
+
+    @classmethod
+    def from_ms(cls, ms: int) -> NotificationInterval | None:
+        """The name of a length in milliseconds; None when no name has that length."""
+        for name, length in _INTERVAL_MS.items():
+            if length == ms:
+                return cls(name)
+        return None
+
+
+_MINUTE_MS = 60_000
+_INTERVAL_MS: dict[str, int] = {
+    "one_min": _MINUTE_MS,
+    "two_min": 2 * _MINUTE_MS,
+    "three_min": 3 * _MINUTE_MS,
+    "four_min": 4 * _MINUTE_MS,
+    "five_min": 5 * _MINUTE_MS,
+    "ten_min": 10 * _MINUTE_MS,
+    "thirty_min": 30 * _MINUTE_MS,
+    "one_hour": 60 * _MINUTE_MS,
+    "three_hour": 3 * 60 * _MINUTE_MS,
+    "six_hour": 6 * 60 * _MINUTE_MS,
+    "twelve_hour": 12 * 60 * _MINUTE_MS,
+    "twenty_four_hour": 24 * 60 * _MINUTE_MS,
+}
 
 
 def epoch_ms(value: TimeArg) -> int:

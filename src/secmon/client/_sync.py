@@ -20,15 +20,18 @@ from secmon.client._models import (
     ExceptionRule,
     IpsEvent,
     IpsPage,
+    NotificationSetting,
     Page,
     ProcessReport,
     RuleChange,
     RulePreview,
+    Webhook,
 )
 from secmon.client._operations import Call, Pager
 from secmon.client._params import (
     DetectionFilters,
     IpsFilters,
+    NotificationInterval,
     Platform,
     ProcessEvent,
     RuleChanges,
@@ -137,8 +140,9 @@ class SecurityMonitoring(SyncClient):
 
 class WebshellBehaviorDetector(SyncClient):
     """Webshell Behavior Detector: detections, excepted detections, exception rules, deleted
-    rules, detection targets, and secmon's extensions (process-event push, except, rule
-    preview, detection rules, create/update/restore rules, history, server registration).
+    rules, detection targets, the notification interval, and secmon's extensions
+    (process-event push, except, rule preview, detection rules, create/update/restore
+    rules, history, server registration, webhook targets).
 
     >>> with WebshellBehaviorDetector() as wbd:
     ...     for rule in wbd.iter_rules(process_name="php"):
@@ -344,3 +348,27 @@ class WebshellBehaviorDetector(SyncClient):
         """Switch a built-in detection rule on or off for the account (applies to events
         received from then on)."""
         return self._execute(ops.detection_rule_set(rule_id, enabled))
+
+    # -- notifications
+
+    def get_notification_interval(self) -> NotificationSetting:
+        """GetNotificationInterval: how often the account hears about new detections
+        (`interval_ms`; `interval` names it)."""
+        return self._execute(ops.notification_interval())
+
+    def set_notification_interval(self, interval: NotificationInterval | str) -> None:
+        """UpdateNotificationInterval: at most one notification per `interval` (a name,
+        one_min ... twenty_four_hour)."""
+        return self._execute(ops.notification_interval_set(interval))
+
+    def add_webhook(self, url: str) -> Webhook:
+        """secmon extension: post the account's notifications to an http(s) URL too."""
+        return self._execute(ops.webhook_add(url))
+
+    def list_webhooks(self) -> list[Webhook]:
+        """secmon extension: the account's webhook targets."""
+        return self._execute(ops.webhooks())
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        """secmon extension: stop posting to a webhook target."""
+        return self._execute(ops.webhook_delete(webhook_id))
