@@ -140,9 +140,9 @@ def settings() -> Settings:
 
 @pytest.fixture
 def server(store: Store, box: SecretBox, settings: Settings) -> Iterator[str]:
-    """Base URL of the real app on a loopback socket. Its access log goes to the
-    process's real stderr, not into the output an in-process CLI run captures."""
-    configure_logging(stream=sys.__stderr__)
+    """Base URL of the real app on a loopback socket. Its access log goes to the stderr
+    of this moment (pytest's capture), not into the output a CLI run captures later."""
+    configure_logging(stream=sys.stderr)
     try:
         with serving(create_app(settings, store, box)) as url:
             yield url
