@@ -39,6 +39,7 @@ $(BENCH_VENV)/.installed: requirements-bench.lock
 bench: $(STAMP) $(BENCH_VENV)/.installed
 	$(BIN)/python bench/run.py --tools $(BENCH_VENV)/bin
 	$(BIN)/python bench/detection.py
+	$(BIN)/python bench/ingest.py --tools $(BENCH_VENV)/bin
 
 # Regenerate the lock files after changing dependencies (needs `uv`).
 lock:

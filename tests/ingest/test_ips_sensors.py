@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -13,6 +13,7 @@ from secmon.domain.events import Platform
 from secmon.ingest.ips_sensors import (
     NotAnAlert,
     SensorContext,
+    iso_to_ms,
     parse_home_net,
     parse_snort,
     parse_suricata,
@@ -117,6 +118,50 @@ def test_suricata_malformed(change: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidInput) as info:
         parse_suricata({**BASE, **change}, CTX)
     assert info.value.field == field
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-08-01T09:00:24.866311+0900",
+        "2024-08-01T09:00:24.866311-0500",
+        "2024-08-01T09:00:24.866311",
+        "2024-08-01T09:00:24.866311Z",
+        "2024-08-01T09:00:24.866311+09:00",
+        "2024-08-01 09:00:59.999999+0000",
+        "2024-07-04T01:02:03.500+0900",
+        "2024-08-01T09:00:24+0900",
+    ],
+)
+def test_suricata_timestamps_read_fast_agree_with_iso_8601(text: str) -> None:
+    # The minute and offset are parsed once and remembered: the second time is the fast path.
+    first = parse_suricata({**BASE, "timestamp": text}, CTX).detected_at
+    assert parse_suricata({**BASE, "timestamp": text}, CTX).detected_at == first == iso_to_ms(text)
+    stamp = datetime.fromisoformat(text)
+    stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    assert first == (stamp - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+
+
+def test_timestamps_are_exact_to_the_millisecond() -> None:
+    # float seconds × 1000 would give ...357 here
+    assert iso_to_ms("2039-03-24T11:03:28.358000-0500") == 2_184_595_408_358
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-08-01T09:00:60.866311+0900",
+        "2024-08-01T09:00:2x.866311+0900",
+        "2024-08-01T25:00:24.866311+0900",
+        "2024-08-01T09:00:24.86631x+0900",
+        "2024-08-01T09:00:24.866311+2500",
+    ],
+)
+def test_suricata_bad_timestamps_are_refused_whole(text: str) -> None:
+    parse_suricata({**BASE, "timestamp": "2024-08-01T09:00:00.000000+0900"}, CTX)  # the minute is known
+    with pytest.raises(InvalidInput) as info:
+        parse_suricata({**BASE, "timestamp": text}, CTX)
+    assert (info.value.field, info.value.reason) == ("timestamp", f"not an ISO 8601 time: {text!r}")
 
 
 def test_non_alerts_are_skipped() -> None:

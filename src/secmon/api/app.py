@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 
 from fastapi import FastAPI
@@ -78,6 +78,9 @@ def create_app(settings: Settings, store: Store, box: SecretBox) -> FastAPI:
         detections=DetectionService(store, rules),
         notifications=notifications,
         limiter=limiter,
+        # Not part of the Store protocol: stores without them read as before.
+        reading=getattr(store, "reading", nullcontext),
+        bounded_reading=getattr(store, "bounded_reading", None),
     )
     app.add_middleware(GatewayMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(sm_routes.router())

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import orjson
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from fastapi.routing import APIRoute
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
-from secmon.api.context import context_of, signed_uri
+from secmon.api.context import WORKERS, AppContext, context_of, scope_uri, signed_uri
 from secmon.api.gateway import JsonResponse
+from secmon.domain.accounts import Principal
 from secmon.domain.errors import InvalidInput
 from secmon.domain.events import Platform
 from secmon.service.auth import authorize
 from secmon.service.ips import VIEW_IPS_LIST
+from secmon.store.sql_store import WouldBlock
 from secmon.wire import ncp_sm
+from secmon.wire.ncp_signature import ACCESS_KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 PREFIXES: dict[Platform, str] = {
     Platform.VPC: "/vsecuritymonitoring/v1",
@@ -69,27 +75,96 @@ def _decode(body: bytes) -> Any:
 
 def _ips_list_endpoint(platform: Platform) -> Any:
     async def get_ips_list(request: Request) -> Response:
-        ctx = context_of(request)
-        body = await request.body()
-        headers = dict(request.headers)
-        uri = signed_uri(request)
-
-        def handle() -> dict[str, Any]:
-            caller = ctx.caller("POST", uri, headers)
-            authorize(caller, VIEW_IPS_LIST)
-            query = ncp_sm.parse_get_ips_list(_decode(body), platform)
-            return ncp_sm.ips_list_response(ctx.ips.list_events(caller, query), query.page)
-
-        try:
-            return JsonResponse(await run_in_threadpool(handle))
-        except InvalidInput as problem:
-            return JsonResponse(ncp_sm.bad_request(problem), status_code=400)
+        # For the OpenAPI document; _IpsListRoute.handle answers without calling it.
+        return await _answer(
+            context_of(request), platform, signed_uri(request), request.headers.raw, await request.body()
+        )
 
     return get_ips_list
 
 
+async def _answer(
+    ctx: AppContext, platform: Platform, uri: str, raw_headers: list[tuple[bytes, bytes]], body: bytes
+) -> Response:
+    """Authenticate, authorize, parse, search — in that order.
+
+    On SQLite the work is first tried right here on the event loop with bounded reads
+    (SqliteStore.bounded_reading): most questions take well under a millisecond, and
+    handing them to a thread and back costs more than the SQL itself. A read that would
+    wait for a lock or run long gives up at once (WouldBlock), and a worker thread does
+    it all again — except the authentication, whose rate-limit token is taken once.
+    """
+    headers = _signature_headers(raw_headers)
+    caller: Principal | None = None
+
+    def handle(reading: Callable[[], AbstractContextManager[object]]) -> dict[str, Any]:
+        nonlocal caller
+        with reading():  # the key check and the search: one read transaction
+            if caller is None:
+                caller = ctx.caller("POST", uri, headers)
+            authorize(caller, VIEW_IPS_LIST)
+            query = ncp_sm.parse_get_ips_list(_decode(body), platform)
+            page = ctx.ips.list_events(caller, query)
+        return ncp_sm.ips_list_response(page, query.page)
+
+    try:
+        if ctx.bounded_reading is not None:
+            try:
+                return JsonResponse(handle(ctx.bounded_reading))
+            except WouldBlock:
+                pass
+        return JsonResponse(await WORKERS.run(lambda: handle(ctx.reading)))
+    except InvalidInput as problem:
+        return JsonResponse(ncp_sm.bad_request(problem), status_code=400)
+
+
+_SIGNED = frozenset(h.encode() for h in (TIMESTAMP_HEADER, ACCESS_KEY_HEADER, SIGNATURE_HEADER))
+
+
+def _signature_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The signature headers, as `dict(request.headers)` has them (first one wins)."""
+    found: dict[str, str] = {}
+    for name, value in raw:
+        if name in _SIGNED:
+            found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return found
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+
+
+class _IpsListRoute(APIRoute):
+    """getIPSList: FastAPI matches the path, documents the operation and maps what it
+    raises (ExceptionMiddleware: 401s, 429), but a POST is answered right here — no
+    Request object, no dependency solving, no exit stacks: ~25 µs less per request.
+    Other methods get FastAPI's own handling (405, which the gateway answers as 404)."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "POST":
+            await super().handle(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        ctx: AppContext = scope["app"].state.ctx
+        uri = scope_uri(scope)
+        response = await _answer(ctx, PLATFORM_OF_PATH[self.path], uri, scope["headers"], body)
+        await response(scope, receive, send)
+
+
+PLATFORM_OF_PATH: dict[str, Platform] = {f"{prefix}/getIPSList": p for p, prefix in PREFIXES.items()}
+
+
 def router() -> APIRouter:
-    r = APIRouter(tags=["Security Monitoring"])
+    # Every route of this router is a getIPSList (see PLATFORM_OF_PATH).
+    r = APIRouter(tags=["Security Monitoring"], route_class=_IpsListRoute)
     for platform, prefix in PREFIXES.items():
         r.add_api_route(
             f"{prefix}/getIPSList",

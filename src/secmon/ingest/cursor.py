@@ -16,7 +16,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any, cast
+from typing import IO, Any, NamedTuple, cast
 
 import orjson
 
@@ -41,9 +41,12 @@ class Resume:
     by_records: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
-    """One record and the position just after it (to store with the record's effects)."""
+class Record(NamedTuple):
+    """One record and the position just after it (to store with the record's effects).
+
+    A NamedTuple rather than a frozen dataclass: one is made per line, and this is
+    twice as cheap to make (ingest reads a million lines in seconds).
+    """
 
     file: FileId | None
     line: int
@@ -175,10 +178,34 @@ class Cursor:
                     continue
                 yield Record(ident, number, item, None, number, True, len(data))
 
+    def _to_end(self, f: IO[bytes], ident: FileId, position: int, line_no: int) -> Iterator[Record]:
+        """`_lines` without following: the file's lines (the last one with or without
+        a newline) to its end, in a tight loop — it runs once per alert of a big file."""
+        loads, invalid = orjson.loads, orjson.JSONDecodeError
+        for raw in f:
+            position += len(raw)
+            if line_no >= 0:
+                line_no += 1
+            if raw.isspace():  # (no copy, unlike strip: it stops at the first other byte)
+                continue
+            if self.text:
+                value, error = self._decode(raw)
+            else:
+                # _decode, inline
+                try:
+                    value, error = loads(raw), None
+                except invalid as exc:
+                    value, error = None, f"not valid JSON ({exc})"
+                else:
+                    if b"\\u0000" in raw:
+                        value, error = _decode(raw)
+            yield Record(ident, line_no, value, error, position, False, position)
+
     def _lines(self, ident: FileId | None) -> Iterator[Record]:
         """Seekable NDJSON, resumed by byte offset; followed when asked."""
         assert ident is not None
         offset = 0 if self.resume.by_records else self.resume.offset
+        decode = self._decode if self.text else _decode
         f = open(self.name, "rb")  # noqa: SIM115 - replaced on rotation, closed in finally
         try:
             if os.fstat(f.fileno()).st_size < offset:
@@ -186,36 +213,25 @@ class Cursor:
             f.seek(offset)
             position = offset
             line_no = 0 if offset == 0 else -1  # line numbers are unknown after a seek
+            if not self.follow:
+                yield from self._to_end(f, ident, position, line_no)
+                return
             pending = b""
             draining = False
             while True:
                 chunk = f.readline()
                 if chunk:
                     pending += chunk
-                    if not pending.endswith(b"\n") and self.follow:
+                    if not pending.endswith(b"\n"):
                         continue  # a line still being written
                     raw, pending = pending, b""
                     position += len(raw)
                     if line_no >= 0:
                         line_no += 1
-                    if raw.strip():
-                        value, error = self._decode(raw)
+                    if not raw.isspace():  # (isspace stops at the first other byte: no copy)
+                        value, error = decode(raw)
                         yield Record(ident, line_no, value, error, position, False, position)
                     continue
-                if not self.follow:
-                    if pending.strip():
-                        position += len(pending)
-                        value, error = self._decode(pending)
-                        yield Record(
-                            ident,
-                            line_no + 1 if line_no >= 0 else -1,
-                            value,
-                            error,
-                            position,
-                            False,
-                            position,
-                        )
-                    return
                 if not draining:
                     if self.on_idle is not None:
                         self.on_idle()

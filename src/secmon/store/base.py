@@ -12,6 +12,7 @@ from secmon.domain.events import IpsEvent, IpsPage, IpsQuery
 from secmon.domain.notifications import NotificationSetting, Webhook
 from secmon.domain.paging import Page
 from secmon.domain.wbd import ExceptionRule, RuleChange, Server, ServerGroup
+from secmon.store.ips_sql import EventFields
 
 
 class Store(Protocol):
@@ -74,15 +75,16 @@ class Store(Protocol):
     def write_ips_batch(
         self,
         member_no: int,
-        events: Sequence[IpsEvent],
+        events: Sequence[EventFields],
         keys: Sequence[int | None],
         increments: Sequence[tuple[int, int, int]],
         positions: Sequence[tuple[str, str, int, int, bool]],
         now: int,
     ) -> None:
-        """One ingest batch, atomically: new events (with aggregation keys), detect
-        increments `(count, agg_key, first alert's time)` of stored events, and the file
-        positions `(source, path, inode, position, by_records)` the batch reached."""
+        """One ingest batch, atomically: new events (IpsEvent's fields as tuples, with
+        their aggregation keys), detect increments `(count, agg_key, first alert's time)`
+        of stored events, and the file positions `(source, path, inode, position,
+        by_records)` the batch reached."""
         ...
 
     def ingest_position(self, member_no: int, source: str, path: str, inode: int) -> tuple[int, bool] | None:

@@ -14,9 +14,9 @@ _INSERT_WITH_KEY = INSERT_EVENT.replace("app_proto_id\n)", "app_proto_id, agg_ke
 assert _INSERT_WITH_KEY.count("?") == INSERT_EVENT.count("?") + 1
 
 
-def insert_events(s: Session, rows: Sequence[Row], keys: Sequence[int | None]) -> None:
-    """Insert event rows (from ips_sql.event_rows) with their aggregation keys."""
-    s.executemany(_INSERT_WITH_KEY, [(*row, key) for row, key in zip(rows, keys, strict=True)])
+def insert_events(s: Session, rows: Sequence[Row]) -> None:
+    """Insert event rows from ips_sql.event_rows with `agg_keys` (each ends with its key)."""
+    s.executemany(_INSERT_WITH_KEY, rows)
     add_counts(s, rows)
 
 

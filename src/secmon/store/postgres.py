@@ -80,6 +80,11 @@ class PostgresStore(SqlStore):
 
     @contextmanager
     def _read(self) -> Iterator[_PgSession]:
+        pinned = self._pinned.session
+        if pinned is not None:
+            assert isinstance(pinned, _PgSession)
+            yield pinned
+            return
         # REPEATABLE READ: one snapshot for the count and its page.
         with self._pool.connection() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")

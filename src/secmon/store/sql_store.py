@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 
 from secmon.domain.accounts import Account, KeyHolder, Policy, StoredAccessKey, SubAccount
@@ -31,16 +32,44 @@ class IntegrityError(Exception):
     """Raised by sessions when a uniqueness constraint is violated."""
 
 
+class WouldBlock(Exception):
+    """A bounded read gave up at once rather than wait for a lock or run long; the work
+    belongs in a thread that may wait (see SqliteStore.bounded_reading)."""
+
+
+class _Pinned(threading.local):
+    """The read session `SqlStore.reading` pinned to this thread, if any."""
+
+    session: Session | None = None
+
+
 class SqlStore(abc.ABC):
     url: str
 
     def __init__(self, url: str) -> None:
         self.url = url
         self._labels = LabelCache()
+        self._pinned = _Pinned()
 
     # -- what a backend provides
     @abc.abstractmethod
-    def _read(self) -> AbstractContextManager[Session]: ...
+    def _read(self) -> AbstractContextManager[Session]:
+        """A session inside one read transaction — the pinned one, inside `reading`."""
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Until exit, every read of this thread shares one read transaction: one
+        snapshot, one pooled connection, one BEGIN/COMMIT for a request's key check and
+        its search. Only for reads that need not see this thread's own writes."""
+        if self._pinned.session is not None:
+            yield
+            return
+        with self._read() as session:
+            self._pinned.session = session
+            try:
+                yield
+            finally:
+                self._pinned.session = None
 
     @abc.abstractmethod
     def _write(self) -> AbstractContextManager[Session]:
@@ -126,7 +155,7 @@ class SqlStore(abc.ABC):
 
     # -- IPS events
     def add_ips_events(self, member_no: int, events: Iterable[IpsEvent]) -> int:
-        batch = list(events)
+        batch = [ips_sql.event_fields(e) for e in events]
         if not batch:
             return 0
         rows = self._event_rows(member_no, batch)
@@ -135,29 +164,39 @@ class SqlStore(abc.ABC):
             ips_sql.add_counts(s, rows)
         return len(rows)
 
-    def _event_rows(self, member_no: int, batch: Sequence[IpsEvent]) -> list[Row]:
+    def _event_rows(
+        self,
+        member_no: int,
+        batch: Sequence[ips_sql.EventFields],
+        agg_keys: Sequence[int | None] | None = None,
+    ) -> list[Row]:
+        try:
+            # Most batches hold no new label: build the rows from the cache and learn
+            # the rest only when a lookup misses.
+            return ips_sql.event_rows(member_no, batch, self._labels, agg_keys)
+        except KeyError:
+            pass
         wanted = ips_sql.wanted_labels(batch)
-        if any(self._labels.known_ids(kind, values) is None for kind, values in wanted.items()):
-            # Labels commit on their own: an unused label is harmless, and the cache
-            # must never hold an id whose insert was rolled back.
-            with self._write() as s:
-                self._labels.ensure(s, wanted)
-        return ips_sql.event_rows(member_no, batch, self._labels)
+        # Labels commit on their own: an unused label is harmless, and the cache must
+        # never hold an id whose insert was rolled back.
+        with self._write() as s:
+            self._labels.ensure(s, wanted)
+        return ips_sql.event_rows(member_no, batch, self._labels, agg_keys)
 
     # -- resumable, aggregating ingest
     def write_ips_batch(
         self,
         member_no: int,
-        events: Sequence[IpsEvent],
+        events: Sequence[ips_sql.EventFields],
         keys: Sequence[int | None],
         increments: Sequence[tuple[int, int, int]],
         positions: Sequence[tuple[str, str, int, int, bool]],
         now: int,
     ) -> None:
-        rows = self._event_rows(member_no, events) if events else []
+        rows = self._event_rows(member_no, events, keys) if events else []
         with self._write() as s:
             if rows:
-                ips_ingest_sql.insert_events(s, rows, keys)
+                ips_ingest_sql.insert_events(s, rows)
             if increments:
                 ips_ingest_sql.add_detects(s, member_no, increments)
             if positions:

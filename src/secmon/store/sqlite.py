@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import queue
+import collections
+import math
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,11 +15,17 @@ from secmon.domain.errors import InvalidInput
 from secmon.store.base import StoreUnavailable
 from secmon.store.migrations import MigrationRunner
 from secmon.store.session import Params, Row
-from secmon.store.sql_store import IntegrityError, SqlStore
+from secmon.store.sql_store import IntegrityError, SqlStore, WouldBlock
 
 BUSY_TIMEOUT_MS = 30_000
 WRITER_CHECKPOINT_PAGES = 10_000
 _READERS = 8
+#: A bounded read gives up once it has taken this long (a 1-day getIPSList with a
+#: filter reads for 0.05-0.3 ms) ...
+BOUNDED_READ_SECONDS = 0.001
+#: ... which its progress handler checks every this many SQLite VM instructions (~10 µs).
+_BOUNDED_CHECK_STEPS = 1_000
+_BOUNDED_READERS = 2
 
 
 def sqlite_path(url: str) -> Path:
@@ -67,19 +75,26 @@ class SqliteStore(SqlStore):
             # touches pages all over the address indexes, and between two checkpoints a
             # page is copied back once however often it changed (ingest ~15% faster).
             self._writer.execute(f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}")
+            # The writer reads through its page cache, not the memory map: mapped pages
+            # count in the process's memory, so a bulk ingest touching the whole
+            # database would grow with the file (to mmap_size); no slower for writes.
+            self._writer.execute("PRAGMA mmap_size = 0")
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot open SQLite database {self.path}: {exc}") from None
         self._writer_lock = threading.Lock()
-        self._readers: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
+        # Idle readers, most recently used last. deque.pop/append are atomic, so taking
+        # and returning a reader needs no lock (queue.LifoQueue's cost several µs a read).
+        self._readers: collections.deque[sqlite3.Connection] = collections.deque()
         self._all_readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self._bounded_readers: collections.deque[tuple[sqlite3.Connection, _Budget]] = collections.deque()
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN ourselves, so transactions are explicit.
         conn = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+            self.path, isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
         )
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -90,9 +105,14 @@ class SqliteStore(SqlStore):
 
     @contextmanager
     def _read(self) -> Iterator[_SqliteSession]:
+        pinned = self._pinned.session
+        if pinned is not None:
+            assert isinstance(pinned, _SqliteSession)
+            yield pinned
+            return
         try:
-            conn = self._readers.get_nowait()
-        except queue.Empty:
+            conn = self._readers.pop()
+        except IndexError:
             conn = self._connect()
             with self._readers_lock:
                 self._all_readers.append(conn)
@@ -104,12 +124,61 @@ class SqliteStore(SqlStore):
             finally:
                 conn.execute("COMMIT")
         finally:
-            if self._readers.qsize() < _READERS:
-                self._readers.put(conn)
+            if len(self._readers) < _READERS:
+                self._readers.append(conn)
             else:
                 with self._readers_lock:
                     self._all_readers.remove(conn)
                 conn.close()
+
+    @contextmanager
+    def bounded_reading(self) -> Iterator[None]:
+        """`reading` for a thread that must not wait — an event loop's. Its statements
+        never wait for a lock (busy timeout 0) and stop once the block has run for
+        BOUNDED_READ_SECONDS: either way the block raises WouldBlock at once, and the
+        caller does the work again where waiting is fine (a worker thread)."""
+        if self._pinned.session is not None:
+            raise RuntimeError("bounded_reading inside another reading")
+        try:
+            conn, budget = self._bounded_readers.pop()
+        except IndexError:
+            conn, budget = self._bounded_reader(), _Budget()
+            conn.set_progress_handler(budget.spent, _BOUNDED_CHECK_STEPS)
+        budget.deadline = time.perf_counter() + BOUNDED_READ_SECONDS
+        try:
+            try:
+                conn.execute("BEGIN")
+                self._pinned.session = _SqliteSession(conn)
+                try:
+                    yield
+                finally:
+                    budget.deadline = math.inf
+                    self._pinned.session = None
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")  # a read: nothing to keep
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_INTERRUPT):
+                    raise WouldBlock(exc.sqlite_errorname) from exc
+                raise
+        finally:
+            budget.deadline = math.inf  # also when BEGIN failed
+            if len(self._bounded_readers) < _BOUNDED_READERS:
+                self._bounded_readers.append((conn, budget))
+            else:
+                with self._readers_lock:
+                    self._all_readers.remove(conn)
+                conn.close()
+
+    def _bounded_reader(self) -> sqlite3.Connection:
+        try:
+            conn = self._connect(busy_timeout_ms=0)
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY:
+                raise WouldBlock(exc.sqlite_errorname) from exc
+            raise
+        with self._readers_lock:
+            self._all_readers.append(conn)
+        return conn
 
     @contextmanager
     def _write(self) -> Iterator[_SqliteSession]:
@@ -133,3 +202,15 @@ class SqliteStore(SqlStore):
             self._all_readers.clear()
         with self._writer_lock:
             self._writer.close()
+
+
+class _Budget:
+    """The deadline of a bounded reader's current read. SQLite counts a statement's VM
+    instructions over all its runs (and Python caches statements), so the handler cannot
+    just stop at the first call: it compares the clock with the deadline."""
+
+    deadline = math.inf
+
+    def spent(self) -> bool:
+        """The progress handler: True interrupts the running statement."""
+        return time.perf_counter() > self.deadline
