@@ -1,11 +1,12 @@
-"""getIPSList on SQLite is first tried on the event loop with bounded reads; a read that
-gives up (WouldBlock) sends the whole question to a worker thread. Over a real socket:
-the answer is the same either way, and the request is authenticated and rate-limited
-once."""
+"""getIPSList on SQLite is first tried on the event loop with bounded reads (the
+signature even before the body has arrived); a read that gives up (WouldBlock) sends
+the question to a worker thread. Over a real socket: the answer is the same either way,
+the request is authenticated and rate-limited once, and errors keep their order."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from secmon.store.sql_store import WouldBlock
 from secmon.store.sqlite import SqliteStore
 from tests.api.conftest import BASE, HOUR, VPC_PATH, add_events, ips_event, list_body
 from tests.conftest import SignedApi, TenantFactory
+from tests.support import signing
 
 WORKER = "secmon worker"
 
@@ -85,3 +87,32 @@ class TestFallback:
             assert searched_in == [loop, WORKER, loop, WORKER]
         else:  # PostgreSQL: never on the event loop
             assert searched_in == [WORKER, WORKER]
+
+
+class TestAuthenticationBeforeTheBody:
+    """The signature is checked as soon as the headers are in (on SQLite), but what the
+    client hears keeps the gateway's order: a body over the limit is a 413 whatever the
+    signature, then a bad signature is a 401, then the rate limit, then the body."""
+
+    @pytest.fixture
+    def settings(self) -> Settings:
+        return Settings(max_body_bytes=512)
+
+    def test_a_streamed_body_over_the_limit_is_413_even_unsigned(self, api: SignedApi) -> None:
+        def chunks() -> Iterator[bytes]:  # no Content-Length: only reading finds it too large
+            for _ in range(20):
+                yield b"x" * 100
+
+        for headers in ({}, {"x-ncp-apigw-timestamp": "1", "x-ncp-iam-access-key": "NOSUCHKEY"}):
+            response = api.http.post(VPC_PATH, content=chunks(), headers=headers)
+            assert response.status_code == 413, response.text
+            assert response.json()["error"]["errorCode"] == "430"
+
+    def test_a_bad_signature_is_401_once_the_body_is_read(
+        self, api: SignedApi, make_tenant: TenantFactory
+    ) -> None:
+        acme = make_tenant("acme")
+        forged = signing.headers(acme.access_key, "wrong secret", "POST", VPC_PATH)
+        response = api.post(None, VPC_PATH, raw=b"{not even json", headers=forged)
+        assert response.status_code == 401, response.text
+        assert response.json()["error"]["details"] == "Invalid authentication information."

@@ -52,7 +52,10 @@ class AppContext:
     def caller(self, method: str, uri: str, headers: dict[str, str]) -> Principal:
         """Authenticate (and rate-limit) one request. Blocking: in a worker thread, or on
         the event loop inside a bounded reading (getIPSList on SQLite)."""
-        principal = self.authenticator.authenticate(method, uri, headers)
+        return self.admit(self.authenticator.authenticate(method, uri, headers))
+
+    def admit(self, principal: Principal) -> Principal:
+        """Rate-limit an authenticated caller (the second half of `caller`)."""
         if self.limiter is not None and not self.limiter.allow(principal.access_key):
             raise RateLimited(principal.access_key)
         return principal

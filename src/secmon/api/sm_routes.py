@@ -76,17 +76,38 @@ def _decode(body: bytes) -> Any:
 def _ips_list_endpoint(platform: Platform) -> Any:
     async def get_ips_list(request: Request) -> Response:
         # For the OpenAPI document; _IpsListRoute.handle answers without calling it.
+        headers = _signature_headers(request.headers.raw)
         return await _answer(
-            context_of(request), platform, signed_uri(request), request.headers.raw, await request.body()
+            context_of(request), platform, signed_uri(request), headers, await request.body()
         )
 
     return get_ips_list
 
 
+#: What authenticating before the body arrived gave: the caller, the error to answer
+#: with once the body is in (a 413 comes first), or None: not done yet.
+_Early = Principal | Exception | None
+
+
+def _authenticate_early(ctx: AppContext, uri: str, headers: dict[str, str]) -> _Early:
+    """The signature needs only the headers: check it while the body is on its way (on
+    SQLite, with a bounded read on the event loop; HTTP clients often send the body in
+    a packet of its own, tens of µs later)."""
+    if ctx.bounded_reading is None:
+        return None
+    try:
+        with ctx.bounded_reading():
+            return ctx.authenticator.authenticate("POST", uri, headers)
+    except WouldBlock:
+        return None
+    except Exception as exc:  # answered after the body has been read, as before
+        return exc
+
+
 async def _answer(
-    ctx: AppContext, platform: Platform, uri: str, raw_headers: list[tuple[bytes, bytes]], body: bytes
+    ctx: AppContext, platform: Platform, uri: str, headers: dict[str, str], body: bytes, early: _Early = None
 ) -> Response:
-    """Authenticate, authorize, parse, search — in that order.
+    """Authenticate, rate-limit, authorize, parse, search — in that order.
 
     On SQLite the work is first tried right here on the event loop with bounded reads
     (SqliteStore.bounded_reading): most questions take well under a millisecond, and
@@ -94,14 +115,15 @@ async def _answer(
     wait for a lock or run long gives up at once (WouldBlock), and a worker thread does
     it all again — except the authentication, whose rate-limit token is taken once.
     """
-    headers = _signature_headers(raw_headers)
+    if isinstance(early, Exception):
+        raise early
     caller: Principal | None = None
 
     def handle(reading: Callable[[], AbstractContextManager[object]]) -> dict[str, Any]:
         nonlocal caller
-        with reading():  # the key check and the search: one read transaction
+        with reading():  # one read transaction (with the key check, unless done early)
             if caller is None:
-                caller = ctx.caller("POST", uri, headers)
+                caller = ctx.caller("POST", uri, headers) if early is None else ctx.admit(early)
             authorize(caller, VIEW_IPS_LIST)
             query = ncp_sm.parse_get_ips_list(_decode(body), platform)
             page = ctx.ips.list_events(caller, query)
@@ -152,10 +174,12 @@ class _IpsListRoute(APIRoute):
         if scope["method"] != "POST":
             await super().handle(scope, receive, send)
             return
-        body = await _read_body(receive)
         ctx: AppContext = scope["app"].state.ctx
         uri = scope_uri(scope)
-        response = await _answer(ctx, PLATFORM_OF_PATH[self.path], uri, scope["headers"], body)
+        headers = _signature_headers(scope["headers"])
+        early = _authenticate_early(ctx, uri, headers)
+        body = await _read_body(receive)
+        response = await _answer(ctx, PLATFORM_OF_PATH[self.path], uri, headers, body, early)
         await response(scope, receive, send)
 
 

@@ -72,38 +72,6 @@ def iso_to_ms(text: str, field: str = "timestamp") -> int:
     return (stamp - _EPOCH) // _MS
 
 
-#: Date, hour, minute and offset of recent timestamps → epoch ms (see _suricata_ms).
-_MINUTES: dict[str, int] = {}
-
-
-def _suricata_ms(text: str) -> int:
-    """`iso_to_ms` for Suricata's `2024-08-01T09:00:24.866311+0900`, fast: a sensor writes
-    many alerts a minute, so the minute and offset are parsed once (remembered, a few
-    thousand at most) and the seconds and microseconds added. Any other form goes to
-    iso_to_ms whole."""
-    if (
-        len(text) >= 26
-        and text[19] == "."
-        and text[16] == ":"
-        and (len(text) == 26 or text[26] in "+-Z")
-        and text[17:19] < "60"  # (a leap second is refused, as fromisoformat does)
-    ):
-        digits = text[17:19] + text[20:26]
-        if digits.isdigit() and digits.isascii():
-            head = text[:16] + text[26:]
-            base = _MINUTES.get(head)
-            if base is None:
-                try:
-                    base = iso_to_ms(head)
-                except InvalidInput:
-                    return iso_to_ms(text)  # refused, naming the whole text
-                if len(_MINUTES) >= 4096:
-                    _MINUTES.clear()
-                _MINUTES[head] = base
-            return base + int(digits) // 1000
-    return iso_to_ms(text)
-
-
 def _port(value: Any, field: str) -> int | None:
     if value is None or value == "":
         return None
@@ -216,7 +184,7 @@ def suricata_fields(record: Any, ctx: SensorContext) -> EventFields:
     if type(flow_id) is not int or flow_id > _INT64_MAX:
         flow_id = _int(flow_id)
     fields: EventFields = (
-        _suricata_ms(timestamp if type(timestamp) is str else str(timestamp)),
+        iso_to_ms(timestamp if type(timestamp) is str else str(timestamp)),
         event_name,
         ctx.platform,
         attack_type,
