@@ -292,7 +292,14 @@ def _in_child(name: str, resume: Resume, options: IngestOptions) -> bool:
     if options.reader_process:
         return True
     start = 0 if resume.by_records else resume.offset
-    return (os.cpu_count() or 1) > 1 and os.stat(name).st_size - start >= READER_MIN_BYTES
+    return _usable_cpus() > 1 and os.stat(name).st_size - start >= READER_MIN_BYTES
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # (what this process may use, on Linux)
+    except AttributeError:
+        return os.cpu_count() or 1
 
 
 def _read_chunks(
