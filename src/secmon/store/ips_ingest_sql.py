@@ -8,15 +8,10 @@ from collections.abc import Sequence
 from secmon.store.ips_sql import INSERT_EVENT, add_counts
 from secmon.store.session import Row, Session
 
-_INSERT_WITH_KEY = INSERT_EVENT.replace("app_proto_id\n)", "app_proto_id, agg_key\n)").replace(
-    "?, ?)\n", "?, ?, ?)\n"
-)
-assert _INSERT_WITH_KEY.count("?") == INSERT_EVENT.count("?") + 1
-
 
 def insert_events(s: Session, rows: Sequence[Row]) -> None:
     """Insert event rows from ips_sql.event_rows with `agg_keys` (each ends with its key)."""
-    s.executemany(_INSERT_WITH_KEY, rows)
+    s.executemany(INSERT_EVENT, rows)
     add_counts(s, rows)
 
 

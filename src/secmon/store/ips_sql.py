@@ -24,8 +24,8 @@ INSERT INTO ips_events (
     member_no, platform, detected_at, event_name_id, attack_type_id, protocol_id,
     region_id, zone_id, vpc_id, attacker_ip, attacker_key, attacker_port,
     target_ip, target_key, target_port, detect, signature_id, severity, action_id,
-    flow_id, app_proto_id
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    flow_id, app_proto_id, agg_key
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 _UPSERT_HOURLY = """
@@ -165,8 +165,8 @@ def event_rows(
     labels: LabelCache,
     agg_keys: Sequence[int | None] | None = None,
 ) -> list[Row]:
-    """The INSERT_EVENT parameter rows (labels must already be ensured); with `agg_keys`,
-    each row ends with its aggregation key (ips_ingest_sql's insert)."""
+    """The INSERT_EVENT parameter rows (labels must already be ensured), each ending
+    with its aggregation key (None without `agg_keys`)."""
     event_names = labels.ids(LabelKind.EVENT_NAME)
     attack_types = labels.ids(LabelKind.ATTACK_TYPE)
     protocols = labels.ids(LabelKind.PROTOCOL)
@@ -177,33 +177,8 @@ def event_rows(
     app_protos = labels.ids(LabelKind.APP_PROTO)
     platforms = PLATFORM_CODES
     key = _address_keys
-    if agg_keys is None:
-        return [
-            (
-                member_no,
-                platforms[e[2]],
-                e[0],
-                event_names[e[1]],
-                attack_types[e[3]],
-                protocols[e[8]],
-                regions[e[10]],
-                zones[e[11]],
-                vpcs[e[12]],
-                e[4],
-                key[e[4]],
-                e[5],
-                e[6],
-                key[e[6]],
-                e[7],
-                e[9],
-                e[13],
-                e[14],
-                actions[e[15]],
-                e[16],
-                app_protos[e[17]],
-            )
-            for e in events
-        ]
+    # Rows always end with the aggregation key (NULL for events that never aggregate).
+    keys = agg_keys if agg_keys is not None else [None] * len(events)
     return [
         (
             member_no,
@@ -229,7 +204,7 @@ def event_rows(
             app_protos[e[17]],
             agg_key,
         )
-        for e, agg_key in zip(events, agg_keys, strict=True)
+        for e, agg_key in zip(events, keys, strict=True)
     ]
 
 
